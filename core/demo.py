@@ -1,0 +1,212 @@
+"""The demo practice: what `flask demo` seeds, and what the browser tests book against."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import (
+    Actor,
+    Appointment,
+    AppointmentType,
+    Branch,
+    Practice,
+    Resource,
+    Role,
+    Source,
+    Status,
+    StatusChange,
+    StatusKind,
+    User,
+    WorkingHours,
+)
+
+SLUG = "demo"
+ADMIN_EMAIL = "admin@demo.example"
+OPENING_HOURS = [(time(9, 0), time(12, 30)), (time(13, 30), time(18, 0))]
+
+STATUSES = [
+    # name, description, kind, colour, default start, customer cancellation
+    (
+        "Online-Anfrage",
+        "Neu über das Buchungsformular eingegangen",
+        StatusKind.START,
+        "#b45309",
+        True,
+        False,
+    ),
+    ("In Prüfung", "Wird von der Praxis bearbeitet", StatusKind.PROGRESS, "#1d4ed8", False, False),
+    ("Bestätigt", "Termin steht", StatusKind.CONFIRMED, "#15803d", False, False),
+    ("Abgesagt", "Von der Praxis abgesagt", StatusKind.CANCELLED, "#b91c1c", False, False),
+    (
+        "Storniert durch Kunde",
+        "Über den Link in der E-Mail storniert",
+        StatusKind.CANCELLED,
+        "#7f1d1d",
+        False,
+        True,
+    ),
+    (
+        "Abgelehnt",
+        "Vom Kunden per Terminabstimmung abgelehnt",
+        StatusKind.DECLINED,
+        "#6b21a8",
+        False,
+        False,
+    ),
+]
+
+TYPES = [
+    # name, minutes, requires approval, capacity, reminders allowed
+    ("Hörtest", 30, False, 1, True),
+    ("Beratung", 60, True, 1, True),
+    ("Batteriewechsel", 15, False, 1, False),
+    ("Gruppenschulung", 90, False, 6, False),
+]
+
+
+def seed(session: Session, *, now: datetime, admin_password_hash: str) -> tuple[Practice, bool]:
+    """Create the demo practice once. Returns it and whether it was created just now."""
+    existing = session.scalar(select(Practice).where(Practice.slug == SLUG))
+    if existing is not None:
+        return existing, False
+    practice = Practice(
+        slug=SLUG,
+        name="Hörakustik Sonnenschein",
+        timezone="Europe/Berlin",
+        language="de",
+        country="DE",
+        staff_alert_email="praxis@demo.example",
+        privacy_policy_url="https://demo.example/datenschutz",
+        embed_origins="",
+        created_at=now,
+    )
+    session.add(practice)
+    branches = [
+        Branch(
+            practice=practice,
+            name="Filiale Mitte",
+            code="MI",
+            street="Hauptstraße 12",
+            postcode="10115",
+            city="Berlin",
+            phone="+49 30 1234567",
+            email="mitte@demo.example",
+        ),
+        Branch(
+            practice=practice,
+            name="Filiale Spandau",
+            code="SP",
+            street="Carl-Schurz-Str. 3",
+            postcode="13597",
+            city="Berlin",
+            phone="+49 30 7654321",
+            email="spandau@demo.example",
+        ),
+    ]
+    resources = [
+        Resource(practice=practice, branch=branches[0], name="Kabine 1"),
+        Resource(practice=practice, branch=branches[0], name="Kabine 2"),
+        Resource(
+            practice=practice,
+            branch=branches[1],
+            name="Schulungsraum",
+            notification_email="schulung@demo.example",
+        ),
+    ]
+    for resource in resources:
+        for weekday in range(5):
+            for start, end in OPENING_HOURS:
+                resource.working_hours.append(WorkingHours(weekday=weekday, start=start, end=end))
+    statuses = [
+        Status(
+            practice=practice,
+            name=name,
+            description=desc,
+            position=i,
+            kind=kind,
+            color=color,
+            is_default=default,
+            is_customer_cancellation=customer,
+        )
+        for i, (name, desc, kind, color, default, customer) in enumerate(STATUSES)
+    ]
+    types = [
+        AppointmentType(
+            practice=practice,
+            name=name,
+            duration_minutes=minutes,
+            position=i,
+            requires_approval=approval,
+            capacity=capacity,
+            reminders_allowed=reminders,
+            initial_status=statuses[0] if approval else statuses[2],
+        )
+        for i, (name, minutes, approval, capacity, reminders) in enumerate(TYPES)
+    ]
+    types[0].resources = resources[:2]
+    types[1].resources = resources[:2]
+    types[2].resources = resources[:2]
+    types[3].resources = resources[2:]
+    session.add_all([*branches, *resources, *statuses, *types])
+    session.add(
+        User(
+            practice=practice,
+            email=ADMIN_EMAIL,
+            name="Demo Admin",
+            password_hash=admin_password_hash,
+            role=Role.ADMIN,
+            created_at=now,
+        )
+    )
+    _seed_requests(session, practice, types, resources, statuses, now)
+    session.commit()
+    return practice, True
+
+
+def _seed_requests(session, practice, types, resources, statuses, now) -> None:
+    """A handful of online requests on the coming working days, so the console has something."""
+    tz = ZoneInfo(practice.timezone)
+    people = [
+        ("Frau", "Erika", "Mustermann", "erika@example.org", "+4915112345678"),
+        ("Herr", "Max", "Schmidt", "max.schmidt@example.org", "+4917012345678"),
+        ("", "Anna", "Weber", "anna.weber@example.org", "+493012345678"),
+        ("Herr", "Klaus", "Fischer", "k.fischer@example.org", "+4916012345678"),
+    ]
+    day = now.astimezone(tz).date()
+    placed = 0
+    while placed < len(people):
+        day += timedelta(days=1)
+        if day.weekday() >= 5:
+            continue
+        salutation, first, last, email, phone = people[placed]
+        kind = types[placed % 2]
+        start = datetime.combine(day, time(10 + placed, 0), tzinfo=tz).astimezone(UTC)
+        status = statuses[0] if kind.requires_approval else statuses[2]
+        appointment = Appointment(
+            practice=practice,
+            branch=resources[0].branch,
+            resource=resources[placed % 2],
+            type=kind,
+            status=status,
+            source=Source.ONLINE,
+            start=start,
+            end=start + timedelta(minutes=kind.duration_minutes),
+            req_salutation=salutation,
+            req_first_name=first,
+            req_last_name=last,
+            req_email=email,
+            req_phone=phone,
+            consent_at=now,
+            consent_privacy_url=practice.privacy_policy_url,
+            created_at=now - timedelta(hours=placed + 1),
+            updated_at=now,
+        )
+        appointment.history.append(
+            StatusChange(to_status=status, at=appointment.created_at, by=Actor.CUSTOMER)
+        )
+        session.add(appointment)
+        placed += 1

@@ -1,0 +1,48 @@
+"""Past-tense domain events. Use cases collect them and turn them into outbox rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.models import Actor
+
+
+@dataclass(frozen=True)
+class AppointmentRequested:
+    """An online booking arrived (whatever status it got)."""
+
+    appointment_id: int
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class AppointmentConfirmed:
+    appointment_id: int
+    by: Actor
+
+
+@dataclass(frozen=True)
+class AppointmentCancelled:
+    appointment_id: int
+    by: Actor
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AppointmentDeclined:
+    appointment_id: int
+    by: Actor
+
+
+@dataclass(frozen=True)
+class AppointmentMoved:
+    appointment_id: int
+
+
+Event = (
+    AppointmentRequested
+    | AppointmentConfirmed
+    | AppointmentCancelled
+    | AppointmentDeclined
+    | AppointmentMoved
+)

@@ -1,0 +1,539 @@
+"""The persistent domain: SQLAlchemy 2.0 models shared by the web app, the workers and the tests.
+
+One `Base` holds every table; Flask-SQLAlchemy adopts it through `SQLAlchemy(model_class=Base)`,
+so nothing here imports Flask. All instants are stored as UTC through `UTCDateTime`; local
+wall-clock values (working hours, absences) are stored naive and read in the practice's timezone.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime on every backend.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL hands back the session's
+    zone. Both are normalised here so that a value read equals the value written.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC instant is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class StatusKind(enum.StrEnum):
+    """What a practice's own status means to the system (messages, availability, inbox)."""
+
+    START = "start"
+    PROGRESS = "progress"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    DECLINED = "declined"
+
+    @property
+    def frees_slot(self) -> bool:
+        return self in (StatusKind.CANCELLED, StatusKind.DECLINED)
+
+
+class Source(enum.StrEnum):
+    ONLINE = "online"
+    STAFF = "staff"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    NONE = "none"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+class Actor(enum.StrEnum):
+    """Who caused a status change."""
+
+    USER = "user"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+class NotificationState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@termine"
+
+
+def _str_enum(enum_cls: type[enum.StrEnum], length: int = 20) -> Any:
+    """Store a StrEnum as a plain VARCHAR of its value (portable, readable, migration-friendly)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Practice(Base):
+    """A tenant. Every other row belongs to exactly one practice."""
+
+    __tablename__ = "practice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    country: Mapped[str] = mapped_column(String(2), default="DE")
+    # Origins allowed to frame the widget, one per line ("https://praxis-example.de").
+    embed_origins: Mapped[str] = mapped_column(Text, default="")
+    staff_alert_email: Mapped[str | None] = mapped_column(String(254))
+    privacy_policy_url: Mapped[str | None] = mapped_column(String(500))
+    # Booking rules.
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    min_lead_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=60)
+    # Minutes before the start after which the customer can no longer cancel online.
+    cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    inbox_poll_seconds: Mapped[int] = mapped_column(Integer, default=120)
+    coordination_grace_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # Reminders.
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_email_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_sms_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminder_lead_days: Mapped[int] = mapped_column(Integer, default=1)
+    reminder_any_active_status: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_branch_codes: Mapped[str] = mapped_column(String(200), default="")
+    quiet_hours_start: Mapped[time] = mapped_column(Time, default=time(20, 0))
+    quiet_hours_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    sms_template: Mapped[str | None] = mapped_column(Text)
+    # GDPR.
+    retention_days: Mapped[int] = mapped_column(Integer, default=90)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    branches: Mapped[list[Branch]] = relationship(
+        back_populates="practice", order_by="Branch.id", cascade="all, delete-orphan"
+    )
+    statuses: Mapped[list[Status]] = relationship(
+        back_populates="practice", order_by="Status.position", cascade="all, delete-orphan"
+    )
+    appointment_types: Mapped[list[AppointmentType]] = relationship(
+        back_populates="practice", order_by="AppointmentType.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.embed_origins.splitlines() if o.strip()]
+
+
+class Branch(Base):
+    """A location (Filiale) of a practice."""
+
+    __tablename__ = "branch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(20), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    practice: Mapped[Practice] = relationship(back_populates="branches")
+    resources: Mapped[list[Resource]] = relationship(
+        back_populates="branch", order_by="Resource.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def address(self) -> str:
+        return ", ".join(p for p in (self.street, f"{self.postcode} {self.city}".strip()) if p)
+
+
+type_resource = Table(
+    "appointment_type_resource",
+    Base.metadata,
+    Column("type_id", ForeignKey("appointment_type.id", ondelete="CASCADE"), primary_key=True),
+    Column("resource_id", ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Resource(Base):
+    """What is booked: a cabin, a room or a person. Bookings of one resource are serialised."""
+
+    __tablename__ = "resource"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    notification_email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    practice: Mapped[Practice] = relationship()
+    branch: Mapped[Branch] = relationship(back_populates="resources")
+    working_hours: Mapped[list[WorkingHours]] = relationship(
+        back_populates="resource",
+        order_by="(WorkingHours.weekday, WorkingHours.start)",
+        cascade="all, delete-orphan",
+    )
+    absences: Mapped[list[Absence]] = relationship(
+        back_populates="resource", order_by="Absence.starts", cascade="all, delete-orphan"
+    )
+
+
+class WorkingHours(Base):
+    """One bookable interval of a weekday, in local time; several per day make breaks."""
+
+    __tablename__ = "working_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday … 6 = Sunday
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+
+    resource: Mapped[Resource] = relationship(back_populates="working_hours")
+
+
+class Absence(Base):
+    """A local date-time range in which a resource cannot be booked (leave, holiday, training)."""
+
+    __tablename__ = "absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"), index=True)
+    starts: Mapped[datetime] = mapped_column(DateTime)  # naive, resource's local time
+    ends: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    resource: Mapped[Resource] = relationship(back_populates="absences")
+
+
+class Status(Base):
+    """A step of the practice's own workflow; its kind tells the system what it means."""
+
+    __tablename__ = "status"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[StatusKind] = mapped_column(_str_enum(StatusKind))
+    color: Mapped[str] = mapped_column(String(7), default="#6b7280")
+    # The start status new online requests get when their type names none.
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The cancelled-kind status set when the customer cancels through the email link.
+    is_customer_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    practice: Mapped[Practice] = relationship(back_populates="statuses")
+
+
+class AppointmentType(Base):
+    """What a customer books (Terminvorlage)."""
+
+    __tablename__ = "appointment_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    online_bookable: Mapped[bool] = mapped_column(Boolean, default=True)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    initial_status_id: Mapped[int | None] = mapped_column(ForeignKey("status.id"))
+
+    practice: Mapped[Practice] = relationship(back_populates="appointment_types")
+    initial_status: Mapped[Status | None] = relationship()
+    resources: Mapped[list[Resource]] = relationship(
+        secondary=type_resource, order_by="Resource.id"
+    )
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
+
+
+class Customer(Base):
+    """A person the practice knows. Created by staff only, never by the widget (spam)."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        Index("ix_customer_practice_email", "practice_id", "email"),
+        Index("ix_customer_practice_phone", "practice_id", "phone"),
+        Index("ix_customer_practice_last_name", "practice_id", "last_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    salutation: Mapped[str] = mapped_column(String(20), default="")
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    preferred_channel: Mapped[Channel] = mapped_column(_str_enum(Channel), default=Channel.EMAIL)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    practice: Mapped[Practice] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Appointment(Base):
+    """A booked time of one resource. Online requests keep what the customer submitted."""
+
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index("ix_appointment_resource_time", "resource_id", "start", "end"),
+        Index("ix_appointment_practice_status", "practice_id", "status_id", "start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_type.id"), index=True)
+    status_id: Mapped[int] = mapped_column(ForeignKey("status.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[Source] = mapped_column(_str_enum(Source))
+    attendees: Mapped[int] = mapped_column(Integer, default=1)
+    # The request record: what the customer typed into the widget.
+    req_salutation: Mapped[str] = mapped_column(String(20), default="")
+    req_first_name: Mapped[str] = mapped_column(String(100), default="")
+    req_last_name: Mapped[str] = mapped_column(String(100), default="")
+    req_email: Mapped[str] = mapped_column(String(254), default="")
+    req_phone: Mapped[str] = mapped_column(String(20), default="")
+    req_message: Mapped[str] = mapped_column(Text, default="")
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_privacy_url: Mapped[str | None] = mapped_column(String(500))
+    # Replaying a signed booking form (double click, reload) finds this key and books nothing new.
+    booking_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ics_uid: Mapped[str] = mapped_column(String(80), default=_new_uid, unique=True)
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    practice: Mapped[Practice] = relationship()
+    branch: Mapped[Branch] = relationship()
+    resource: Mapped[Resource] = relationship()
+    type: Mapped[AppointmentType] = relationship()
+    status: Mapped[Status] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="appointment",
+        order_by="(StatusChange.at.desc(), StatusChange.id.desc())",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def requester_name(self) -> str:
+        return f"{self.req_first_name} {self.req_last_name}".strip()
+
+
+class StatusChange(Base):
+    """One step of an appointment's history."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), index=True)
+    from_status_id: Mapped[int | None] = mapped_column(ForeignKey("status.id"))
+    to_status_id: Mapped[int | None] = mapped_column(ForeignKey("status.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[Actor] = mapped_column(_str_enum(Actor))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Free text for changes that are not status moves (moved, customer linked, merged).
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    appointment: Mapped[Appointment] = relationship(back_populates="history")
+    from_status: Mapped[Status | None] = relationship(foreign_keys=[from_status_id])
+    to_status: Mapped[Status | None] = relationship(foreign_keys=[to_status_id])
+    user: Mapped[User | None] = relationship()
+
+
+coordination_appointment = Table(
+    "coordination_request_appointment",
+    Base.metadata,
+    Column(
+        "request_id", ForeignKey("coordination_request.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("appointment_id", ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CoordinationRequest(Base):
+    """A "please confirm" email covering one or more appointments of one customer."""
+
+    __tablename__ = "coordination_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recipients: Mapped[str] = mapped_column(Text)  # comma-separated addresses
+    allow_decline: Mapped[bool] = mapped_column(Boolean, default=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # accepted / declined
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    appointments: Mapped[list[Appointment]] = relationship(
+        secondary=coordination_appointment, order_by="Appointment.start"
+    )
+
+
+class Notification(Base):
+    """The outbox: one message to deliver, written in the transaction that caused it."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    coordination_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordination_request.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[Channel] = mapped_column(_str_enum(Channel))
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[NotificationState] = mapped_column(
+        _str_enum(NotificationState), default=NotificationState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    appointment: Mapped[Appointment | None] = relationship()
+
+
+class User(Base):
+    """A staff login of one practice."""
+
+    __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("practice_id", "email", name="uq_user_practice_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_str_enum(Role), default=Role.STAFF)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    practice: Mapped[Practice] = relationship()
+
+
+class BlockedContact(Base):
+    """An email address or phone number whose online bookings never reach the calendar."""
+
+    __tablename__ = "blocked_contact"
+    __table_args__ = (UniqueConstraint("practice_id", "value", name="uq_blocked_contact_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    value: Mapped[str] = mapped_column(String(254))  # lower-cased email or E.164 phone
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = [
+    "Absence",
+    "Actor",
+    "Appointment",
+    "AppointmentType",
+    "Base",
+    "BlockedContact",
+    "Branch",
+    "Channel",
+    "CoordinationRequest",
+    "Customer",
+    "Notification",
+    "NotificationState",
+    "Practice",
+    "Resource",
+    "Role",
+    "Source",
+    "Status",
+    "StatusChange",
+    "StatusKind",
+    "User",
+    "UTCDateTime",
+    "WorkingHours",
+]

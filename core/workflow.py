@@ -1,0 +1,72 @@
+"""The status workflow: which kinds of status may follow which, and what a change means.
+
+Practices name their own statuses; the system only cares about a status's kind. A change is
+always recorded as a StatusChange row and yields the events that drive the messages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core import events
+from core.models import Actor, Appointment, Status, StatusChange, StatusKind
+
+K = StatusKind
+ALLOWED: dict[StatusKind, frozenset[StatusKind]] = {
+    K.START: frozenset({K.START, K.PROGRESS, K.CONFIRMED, K.CANCELLED, K.DECLINED}),
+    K.PROGRESS: frozenset({K.START, K.PROGRESS, K.CONFIRMED, K.CANCELLED, K.DECLINED}),
+    K.CONFIRMED: frozenset({K.PROGRESS, K.CONFIRMED, K.CANCELLED, K.DECLINED}),
+    # A freed slot may have been booked again: a cancelled or declined appointment stays so.
+    K.CANCELLED: frozenset(),
+    K.DECLINED: frozenset(),
+}
+
+
+class InvalidTransition(Exception):
+    """The requested status cannot follow the current one."""
+
+
+class ReasonRequired(Exception):
+    """Staff must tell the customer why an appointment is cancelled."""
+
+
+def occupies_slot(kind: StatusKind) -> bool:
+    return not kind.frees_slot
+
+
+def change_status(
+    appointment: Appointment,
+    new: Status,
+    *,
+    now: datetime,
+    by: Actor,
+    user_id: int | None = None,
+    reason: str = "",
+) -> list[events.Event]:
+    """Move `appointment` to `new`, append the history row and return what happened."""
+    old = appointment.status
+    if new.practice_id != appointment.practice_id:
+        raise InvalidTransition("status belongs to another practice")
+    if new.id == old.id:
+        raise InvalidTransition("the appointment already has this status")
+    if new.kind not in ALLOWED[old.kind]:
+        raise InvalidTransition(f"{old.kind} cannot change to {new.kind}")
+    reason = reason.strip()
+    if new.kind is K.CANCELLED and by is Actor.USER and not reason:
+        raise ReasonRequired()
+    appointment.status = new
+    appointment.updated_at = now
+    appointment.history.append(
+        StatusChange(from_status=old, to_status=new, at=now, by=by, user_id=user_id, reason=reason)
+    )
+    if new.kind is old.kind:
+        return []
+    appointment.ics_sequence += 1
+    aid = appointment.id
+    if new.kind is K.CONFIRMED:
+        return [events.AppointmentConfirmed(aid, by)]
+    if new.kind is K.CANCELLED:
+        return [events.AppointmentCancelled(aid, by, reason)]
+    if new.kind is K.DECLINED:
+        return [events.AppointmentDeclined(aid, by)]
+    return []

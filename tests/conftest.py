@@ -1,0 +1,135 @@
+"""Shared fixtures: the app on both database backends, a fixed clock, the real Redis.
+
+Backends: every test that takes `app` (or `session`) runs on SQLite and on the machine's
+PostgreSQL. Set TEST_DATABASE_URL / TEST_REDIS_URL to point elsewhere. Under CI=true an
+unreachable PostgreSQL or Redis fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from redis import Redis
+from sqlalchemy import create_engine, text
+
+from core.models import Base
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def unavailable(what: str, error: Exception) -> None:
+    """Skip locally, fail in CI: a green CI run must have used the real service."""
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    engine = create_engine(PG_URL, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as error:  # noqa: BLE001 - any connection failure means "not reachable"
+        unavailable("PostgreSQL", error)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """A clean database per test: a new SQLite file, or the emptied PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    engine = request.getfixturevalue("pg_engine")
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def redis_conn():
+    conn = Redis.from_url(REDIS_URL)
+    try:
+        conn.ping()
+    except Exception as error:  # noqa: BLE001
+        unavailable("Redis", error)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """Monday, 23 November 2026, 08:00 UTC (09:00 in Berlin)."""
+    return datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    from app import create_app, db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": REDIS_URL,
+            "MAIL_DIR": str(tmp_path / "mail"),
+            "SMS_DIR": str(tmp_path / "sms"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    from app import db
+
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_backend_counts: Counter[str] = Counter()
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        for backend in BACKENDS:
+            if f"[{backend}" in report.nodeid or f"-{backend}" in report.nodeid:
+                _backend_counts[backend] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = ", ".join(f"{_backend_counts[b]} on {b}" for b in BACKENDS)
+    terminalreporter.write_line(f"database-backed tests passed: {counts}")
