@@ -133,3 +133,44 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     counts = ", ".join(f"{_backend_counts[b]} on {b}" for b in BACKENDS)
     terminalreporter.write_line(f"database-backed tests passed: {counts}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server in the test process; `refuse` makes it answer 451 (try later)."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse = False
+        self.port = free_port()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email
+        from email import policy
+
+        if self.refuse:
+            return "451 4.3.0 Try again later"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture
+def smtp():
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()

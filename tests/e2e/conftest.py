@@ -1,0 +1,158 @@
+"""A running product for browser and concurrency tests: gunicorn on a real database,
+the demo practice seeded, and headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REDIS_URL, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "demo-password-123"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict
+    process: subprocess.Popen = field(repr=False)
+
+    def flask(self, *args: str) -> str:
+        """Run a flask CLI command against the server's database."""
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def worker_burst(self) -> None:
+        subprocess.run(
+            [sys.executable, "worker.py", "--burst"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+
+def start_server(
+    database_url: str, tmp_path: Path, extra_env: dict | None = None, workers: int = 3
+) -> LiveServer:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": "e2e-secret",
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "SMS_DIR": str(tmp_path / "sms"),
+        "DEMO_ADMIN_PASSWORD": DEMO_PASSWORD,
+        "APP_ENV": "development",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    server = LiveServer(f"http://127.0.0.1:{port}", env, process)
+    server.flask("demo")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/w/demo/", timeout=2):
+                return server
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("gunicorn did not come up") from None
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path):
+    server = start_server(database_url, tmp_path)
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path("/usr/bin/chromium").exists():
+        pytest.fail("Debian's chromium is missing; scripts/test installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_without_js(browser):
+    """A customer whose browser runs no JavaScript at all."""
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="de-DE")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page for axe-core: CSP is bypassed only so that the checker itself can be injected."""
+    context = browser.new_context(bypass_csp=True, locale="de-DE")
+    yield context.new_page()
+    context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2.x A/AA rules (up to 2.2) on the current page."""
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        """async () => (await axe.run(document, {runOnly: {type: 'tag', values:
+            ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return result
