@@ -23,6 +23,7 @@ from rq import Queue
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import ops
 from core.models import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(widget_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(site_bp)
+    ops.init_app(app)
     app.after_request(security_headers)
     app.jinja_env.globals["get_locale"] = get_locale
     register_commands(app)
@@ -118,6 +120,8 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "DEMO_HOMEPAGE": not production,
+        "PROXY_FIX": env.get("PROXY_FIX", "1" if production else "").lower() in ("1", "true"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
     config.update(overrides)
     if testing and "SECRET_KEY" not in overrides:

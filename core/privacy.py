@@ -1,0 +1,156 @@
+"""GDPR: retention of online requests, a customer's data export, and erasure.
+
+Practices keep appointments for their statistics, but the personal data of requests that
+never became a customer relationship (cancelled, declined, never linked) has no purpose once
+the appointment is long past. Anonymising keeps the row (type, time, status) and removes who
+it was. Reasons and messages are cleared too: a cancellation reason may name an illness.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from core.models import (
+    Appointment,
+    CoordinationRequest,
+    Customer,
+    Notification,
+    Practice,
+    Status,
+    StatusChange,
+    StatusKind,
+)
+
+REDACTED = "–"
+BATCH = 500
+
+
+def anonymise_expired(session: Session, now: datetime) -> int:
+    """Anonymise past requests beyond each practice's retention period; returns how many."""
+    total = 0
+    for practice in session.scalars(select(Practice)).all():
+        cutoff = now - timedelta(days=practice.retention_days)
+        while True:
+            ids = session.scalars(
+                select(Appointment.id)
+                .join(Status, Appointment.status_id == Status.id)
+                .where(
+                    Appointment.practice_id == practice.id,
+                    Appointment.anonymized_at.is_(None),
+                    Appointment.end < cutoff,
+                    or_(
+                        Status.kind.in_((StatusKind.CANCELLED, StatusKind.DECLINED)),
+                        Appointment.customer_id.is_(None),
+                    ),
+                )
+                .limit(BATCH)
+            ).all()
+            if not ids:
+                break
+            _anonymise(session, ids, now)
+            session.commit()
+            total += len(ids)
+    return total
+
+
+def _anonymise(session: Session, appointment_ids: list[int], now: datetime) -> None:
+    session.execute(
+        update(Appointment)
+        .where(Appointment.id.in_(appointment_ids))
+        .values(
+            req_salutation="",
+            req_first_name=REDACTED,
+            req_last_name=REDACTED,
+            req_email="",
+            req_phone="",
+            req_message="",
+            anonymized_at=now,
+        )
+    )
+    session.execute(
+        update(StatusChange)
+        .where(StatusChange.appointment_id.in_(appointment_ids))
+        .values(reason="", note="")
+    )
+    session.execute(
+        update(Notification)
+        .where(Notification.appointment_id.in_(appointment_ids))
+        .values(recipient=REDACTED, payload={}, last_error="")
+    )
+
+
+def export_customer(session: Session, customer: Customer) -> dict[str, Any]:
+    """Everything stored about one customer, as JSON-ready data (Art. 15 GDPR)."""
+    appointments = session.scalars(
+        select(Appointment)
+        .where(Appointment.customer_id == customer.id)
+        .order_by(Appointment.start)
+    ).all()
+    return {
+        "customer": {
+            "salutation": customer.salutation,
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "email": customer.email,
+            "phone": customer.phone,
+            "preferred_channel": str(customer.preferred_channel),
+            "notes": customer.notes,
+            "created_at": customer.created_at.isoformat(),
+        },
+        "appointments": [_appointment_data(a) for a in appointments],
+    }
+
+
+def _appointment_data(a: Appointment) -> dict[str, Any]:
+    return {
+        "start": a.start.isoformat(),
+        "end": a.end.isoformat(),
+        "type": a.type.name,
+        "branch": a.branch.name,
+        "status": a.status.name,
+        "source": str(a.source),
+        "submitted": {
+            "salutation": a.req_salutation,
+            "first_name": a.req_first_name,
+            "last_name": a.req_last_name,
+            "email": a.req_email,
+            "phone": a.req_phone,
+            "message": a.req_message,
+        },
+        "consent_at": a.consent_at.isoformat() if a.consent_at else None,
+        "consent_privacy_url": a.consent_privacy_url,
+        "history": [
+            {
+                "at": c.at.isoformat(),
+                "to": c.to_status.name if c.to_status else None,
+                "by": str(c.by),
+                "reason": c.reason,
+            }
+            for c in a.history
+        ],
+    }
+
+
+def erase_customer(session: Session, customer: Customer, now: datetime) -> int:
+    """Erase a customer (Art. 17 GDPR): anonymise their appointments, delete the row.
+
+    The appointments stay, unlinked and anonymous, so the practice's statistics and calendar
+    remain whole. Returns the number of appointments anonymised; the caller commits.
+    """
+    ids = session.scalars(
+        select(Appointment.id).where(Appointment.customer_id == customer.id)
+    ).all()
+    if ids:
+        _anonymise(session, list(ids), now)
+        session.execute(update(Appointment).where(Appointment.id.in_(ids)).values(customer_id=None))
+    session.execute(
+        update(CoordinationRequest)
+        .where(CoordinationRequest.customer_id == customer.id)
+        .values(customer_id=None, recipients=REDACTED, message="")
+    )
+    session.delete(customer)
+    return len(ids)
