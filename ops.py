@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     configure_logging(app)
     app.before_request(_start_timer)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_log_request)
 
 
@@ -98,6 +99,21 @@ class JsonFormatter(logging.Formatter):
 def _start_timer() -> None:
     g.request_started = time.perf_counter()
     g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+
+
+def _refuse_nul_bytes():
+    """No text we store may hold NUL (PostgreSQL refuses it): answer 400 before any view runs."""
+
+    def has_nul(values) -> bool:
+        return any("\x00" in v for v in values)
+
+    if (
+        "\x00" in request.path
+        or has_nul(request.args.values())
+        or (request.method == "POST" and has_nul(request.form.values()))
+    ):
+        return "Bad request: invalid characters.", 400
+    return None
 
 
 def _log_request(response):
