@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
 
-from widget import views  # noqa: E402,F401  (routes attach to bp)
+from widget import cancel, views  # noqa: E402,F401  (routes attach to bp)

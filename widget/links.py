@@ -3,9 +3,14 @@
 One signed token per appointment serves both: it names the appointment and its practice, and
 it is checked against the appointment's practice on use. It expires after the horizon plus a
 margin; the cancel page itself refuses after the practice's cutoff.
+
+External links (for emails) are built against BASE_URL, so a worker with no request builds
+the same address a browser would see.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 
@@ -34,20 +39,19 @@ def read_customer_token(token: str) -> tuple[int, int]:
 
 
 def cancel_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
-    return url_for(
-        "widget.cancel",
-        slug=appointment.practice.slug,
-        token=customer_token(appointment),
-        lang=lang,
-        _external=external,
-    )
+    return _url("widget.cancel", appointment, external, lang)
 
 
 def ics_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
-    return url_for(
-        "widget.ics",
-        slug=appointment.practice.slug,
-        token=customer_token(appointment),
-        lang=lang,
-        _external=external,
+    return _url("widget.ics", appointment, external, lang)
+
+
+def _url(endpoint: str, appointment: Appointment, external: bool, lang: str | None) -> str:
+    values = {"slug": appointment.practice.slug, "token": customer_token(appointment), "lang": lang}
+    if not external:
+        return url_for(endpoint, **values)
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
+    return adapter.build(endpoint, values, force_external=True)

@@ -1,0 +1,73 @@
+"""The appointment as an iCalendar file (`Termin.ics`), RFC 5545, built with icalendar.
+
+One UID for the appointment's whole life and a SEQUENCE raised on every change let calendar
+programs update (or, with METHOD:CANCEL, remove) the event they imported earlier. Times carry
+the practice's TZID with a matching VTIMEZONE, so the event shows at the local wall-clock time
+whatever the reader's zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from core.models import Appointment
+
+PRODID = "-//Termine//Online-Terminbuchung//DE"
+
+
+class Method:
+    """iTIP methods: PUBLISH/REQUEST add or update the event, CANCEL removes it."""
+
+    PUBLISH = "PUBLISH"
+    REQUEST = "REQUEST"
+    CANCEL = "CANCEL"
+
+
+def build(
+    appointment: Appointment,
+    *,
+    method: str,
+    now: datetime,
+    organizer_email: str = "",
+    attendee_email: str = "",
+) -> bytes:
+    """Serialise one appointment.
+
+    Summary and description hold only the practice's own names (no UI text), so the file is
+    the same whoever downloads it.
+
+    iTIP wants an ORGANIZER (and for CANCEL the ATTENDEE it is addressed to) before Outlook
+    and Google act on a cancellation, so both are added when known.
+    """
+    zone = ZoneInfo(appointment.practice.timezone)
+    cancelled = method == Method.CANCEL
+    branch = appointment.branch
+    contact = " · ".join(p for p in (branch.name, branch.phone, branch.email) if p)
+    event = Event.new(
+        uid=appointment.ics_uid,
+        sequence=appointment.ics_sequence,
+        stamp=now,
+        start=appointment.start.astimezone(zone),
+        end=appointment.end.astimezone(zone),
+        summary=f"{appointment.type.name} – {appointment.practice.name}",
+        description=contact or None,
+        location=branch.address or branch.name,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+    )
+    if organizer_email:
+        event.add(
+            "organizer", f"mailto:{organizer_email}", parameters={"CN": appointment.practice.name}
+        )
+    if attendee_email:
+        event.add("attendee", f"mailto:{attendee_email}", parameters={"ROLE": "REQ-PARTICIPANT"})
+    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def method_for(appointment: Appointment) -> str:
+    """What the appointment's current state tells a calendar: keep it, or remove it."""
+    return Method.CANCEL if appointment.status.kind.frees_slot else Method.PUBLISH
