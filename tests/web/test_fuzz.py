@@ -88,7 +88,9 @@ def routes(app, method):
 def build_path(rule, draw_values: dict) -> str:
     path = rule.rule
     for name in rule.arguments:
-        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", draw_values.get(name, "1"), path)
+        value = draw_values.get(name, "1")
+        # A function as replacement: a drawn "\\1" must stay text, not a group reference.
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", lambda _match, v=value: v, path)
     return path
 
 
