@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 from dotenv import load_dotenv
-from flask import Flask, g, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask.cli import AppGroup
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager
@@ -120,6 +120,9 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "DEMO_HOMEPAGE": not production,
+        "WIDGET_MIN_FILL_SECONDS": _int(env, "WIDGET_MIN_FILL_SECONDS", 3),
+        "BOOKING_LIMIT_PER_IP": _int(env, "BOOKING_LIMIT_PER_IP", 20),
+        "BOOKING_LIMIT_PER_CONTACT": _int(env, "BOOKING_LIMIT_PER_CONTACT", 5),
         "PROXY_FIX": env.get("PROXY_FIX", "1" if production else "").lower() in ("1", "true"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
@@ -184,8 +187,9 @@ def security_headers(response):
 
 
 def utcnow() -> datetime:
-    """The web side's clock; core never reads the time itself."""
-    return datetime.now(UTC)
+    """The web side's clock; core never reads the time itself. Tests may pin it (CLOCK)."""
+    clock = current_app.config.get("CLOCK") if has_app_context() else None
+    return clock() if clock else datetime.now(UTC)
 
 
 def register_commands(app: Flask) -> None:

@@ -9,12 +9,27 @@ the other and the second sees the first's appointment.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.models import Appointment, AppointmentType, Resource, Status, StatusKind
+from core import abuse, availability, events, outbox
+from core.models import (
+    Absence,
+    Actor,
+    Appointment,
+    AppointmentType,
+    Practice,
+    Resource,
+    Source,
+    Status,
+    StatusChange,
+    StatusKind,
+)
 
 FREEING_KINDS = (StatusKind.CANCELLED, StatusKind.DECLINED)
 
@@ -95,3 +110,262 @@ def count_booked(session: Session, type_id: int, resource_id: int, start: dateti
             Status.kind.not_in(FREEING_KINDS),
         )
     )
+
+
+# --- Reading availability from the database -------------------------------------------------
+
+
+def rules_for(practice: Practice, kind: AppointmentType, now: datetime) -> availability.Rules:
+    return availability.Rules(
+        duration=timedelta(minutes=kind.duration_minutes),
+        grid=timedelta(minutes=practice.slot_minutes),
+        earliest=now + timedelta(minutes=practice.min_lead_minutes),
+        latest=now + timedelta(days=practice.horizon_days),
+        type_id=kind.id,
+        capacity=kind.capacity,
+    )
+
+
+def bookable_resources(kind: AppointmentType, branch_id: int) -> list[Resource]:
+    """The type's active resources at the branch, in a stable order (lock order too)."""
+    return sorted(
+        (r for r in kind.resources if r.active and r.branch_id == branch_id), key=lambda r: r.id
+    )
+
+
+def calendars(
+    session: Session, resources: list[Resource], start: datetime, end: datetime
+) -> list[availability.ResourceCalendar]:
+    """Each resource's hours, absences and active appointments in [start, end), two queries."""
+    ids = [r.id for r in resources]
+    busy: dict[int, list[availability.Busy]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(
+            Appointment.resource_id,
+            Appointment.start,
+            Appointment.end,
+            Appointment.type_id,
+            Appointment.attendees,
+        )
+        .join(Status, Appointment.status_id == Status.id)
+        .where(
+            Appointment.resource_id.in_(ids),
+            Appointment.start < end,
+            Appointment.end > start,
+            Status.kind.not_in(FREEING_KINDS),
+        )
+    )
+    for resource_id, a_start, a_end, type_id, attendees in rows:
+        busy[resource_id].append(availability.Busy(a_start, a_end, type_id, attendees))
+    absences: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
+    for absence in session.scalars(select(Absence).where(Absence.resource_id.in_(ids))):
+        absences[absence.resource_id].append((absence.starts, absence.ends))
+    result = []
+    for resource in resources:
+        hours: dict[int, list] = {}
+        for wh in resource.working_hours:
+            hours.setdefault(wh.weekday, []).append((wh.start, wh.end))
+        result.append(
+            availability.ResourceCalendar(
+                resource.id, hours, absences[resource.id], busy[resource.id]
+            )
+        )
+    return result
+
+
+def week(
+    session: Session,
+    practice: Practice,
+    kind: AppointmentType,
+    resources: list[Resource],
+    monday: date,
+    now: datetime,
+) -> availability.WeekGrid:
+    tz = ZoneInfo(practice.timezone)
+    start = datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
+    end = start + timedelta(days=8)
+    cals = calendars(session, resources, start, end)
+    return availability.week_grid(monday, tz, cals, rules_for(practice, kind, now))
+
+
+def first_free_week(
+    session: Session,
+    practice: Practice,
+    kind: AppointmentType,
+    resources: list[Resource],
+    now: datetime,
+) -> availability.WeekGrid | None:
+    """The first week, from the current one up to the horizon, that has a free slot."""
+    tz = ZoneInfo(practice.timezone)
+    monday = availability.first_week(now.astimezone(tz).date())
+    last = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
+    while monday <= last:
+        grid = week(session, practice, kind, resources, monday, now)
+        if grid.has_free:
+            return grid
+        monday += timedelta(days=7)
+    return None
+
+
+def nearest_free(
+    session: Session,
+    practice: Practice,
+    kind: AppointmentType,
+    resources: list[Resource],
+    around: datetime,
+    now: datetime,
+    limit: int = 6,
+) -> list[datetime]:
+    """Free starts closest to `around` (the customer's lost slot), within that and the next week."""
+    tz = ZoneInfo(practice.timezone)
+    monday = availability.week_start(around.astimezone(tz).date())
+    starts: list[datetime] = []
+    for offset in (0, 7):
+        grid = week(session, practice, kind, resources, monday + timedelta(days=offset), now)
+        starts += [datetime.combine(d, t, tzinfo=tz).astimezone(UTC) for d, t in grid.free]
+    return sorted(starts, key=lambda s: abs(s - around))[:limit]
+
+
+def slot_is_offered(
+    session: Session,
+    practice: Practice,
+    kind: AppointmentType,
+    resource: Resource,
+    start: datetime,
+    now: datetime,
+) -> bool:
+    """Whether `start` is a bookable slot of this resource (hours, absences, bookings, rules)."""
+    tz = ZoneInfo(practice.timezone)
+    day = start.astimezone(tz).date()
+    day_begin = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    (cal,) = calendars(session, [resource], day_begin, day_begin + timedelta(days=1, hours=2))
+    slots = availability.day_slots(
+        day,
+        tz,
+        cal.hours.get(day.weekday(), []),
+        cal.absences,
+        cal.busy,
+        rules_for(practice, kind, now),
+    )
+    return start in slots
+
+
+# --- The online booking use case -----------------------------------------------------------
+
+
+class NotBookable(Exception):
+    """The type, branch or resource cannot be booked online (unknown, inactive, not offered)."""
+
+
+@dataclass(frozen=True)
+class OnlineRequest:
+    """What the widget's booking form submitted, already validated and normalised."""
+
+    practice_id: int
+    type_id: int
+    branch_id: int
+    resource_id: int | None
+    start: datetime
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # E.164
+    booking_key: str
+    salutation: str = ""
+    message: str = ""
+    privacy_url: str | None = None
+
+
+def book_online(session: Session, req: OnlineRequest, now: datetime) -> Appointment | None:
+    """Book the slot on the first free resource, or raise SlotTaken / NotBookable.
+
+    A replayed form (same booking key) returns the appointment it made the first time. A
+    blocked contact gets None: nothing is stored and nothing is sent.
+    """
+    replay = _by_key(session, req.booking_key)
+    if replay is not None:
+        return replay
+    practice = session.get(Practice, req.practice_id)
+    kind = session.get(AppointmentType, req.type_id)
+    if practice is None or kind is None or kind.practice_id != practice.id:
+        raise NotBookable()
+    candidates = [
+        r for r in bookable_resources(kind, req.branch_id) if req.resource_id in (None, r.id)
+    ]
+    if not kind.online_bookable or not candidates:
+        raise NotBookable()
+    if abuse.is_blocked(session, practice.id, req.email, req.phone):
+        return None
+    resource = _lock_first_free(session, practice, kind, candidates, req.start, now)
+    replay = _by_key(session, req.booking_key)  # a double click waited for our lock
+    if replay is not None:
+        session.rollback()
+        return replay
+    if resource is None:
+        session.rollback()
+        raise SlotTaken()
+    appointment = _new_online_appointment(session, practice, kind, resource, req, now)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        replay = _by_key(session, req.booking_key)
+        if replay is None:
+            raise
+        return replay
+    return appointment
+
+
+def _by_key(session: Session, key: str) -> Appointment | None:
+    return session.scalar(select(Appointment).where(Appointment.booking_key == key))
+
+
+def _lock_first_free(session, practice, kind, candidates, start, now) -> Resource | None:
+    for resource in candidates:
+        lock_resource(session, resource.id)
+        if slot_is_offered(session, practice, kind, resource, start, now):
+            return resource
+    return None
+
+
+def start_status(practice: Practice, kind: AppointmentType) -> Status:
+    """The type's initial status, else the practice's default start status."""
+    if kind.initial_status is not None:
+        return kind.initial_status
+    starts = [s for s in practice.statuses if s.kind is StatusKind.START]
+    return next((s for s in starts if s.is_default), starts[0])
+
+
+def _new_online_appointment(session, practice, kind, resource, req, now) -> Appointment:
+    status = start_status(practice, kind)
+    appointment = Appointment(
+        practice=practice,
+        branch_id=req.branch_id,
+        resource=resource,
+        type=kind,
+        status=status,
+        source=Source.ONLINE,
+        start=req.start,
+        end=req.start + timedelta(minutes=kind.duration_minutes),
+        req_salutation=req.salutation,
+        req_first_name=req.first_name,
+        req_last_name=req.last_name,
+        req_email=req.email,
+        req_phone=req.phone,
+        req_message=req.message,
+        consent_at=now,
+        consent_privacy_url=req.privacy_url,
+        booking_key=req.booking_key,
+        created_at=now,
+        updated_at=now,
+    )
+    appointment.history.append(StatusChange(to_status=status, at=now, by=Actor.CUSTOMER))
+    session.add(appointment)
+    session.flush()
+    happened: list[events.Event] = [
+        events.AppointmentRequested(appointment.id, needs_approval=kind.requires_approval)
+    ]
+    if status.kind is StatusKind.CONFIRMED:
+        happened.append(events.AppointmentConfirmed(appointment.id, Actor.SYSTEM))
+    outbox.record(session, happened, now)
+    return appointment

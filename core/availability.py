@@ -1,0 +1,163 @@
+"""Free times: working hours minus absences minus active appointments, on a slot grid.
+
+Pure functions of their inputs (no session, no clock). Times of day are wall-clock times in
+the practice's zone; instants are UTC. Slots are generated in wall-clock time and converted
+afterwards, so a day with a DST switch has exactly the hours it really has: on 2026-03-29
+Berlin skips 02:00–03:00, on 2026-10-25 it repeats that hour once (the first one is used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Busy:
+    """An active appointment of the resource (UTC)."""
+
+    start: datetime
+    end: datetime
+    type_id: int = 0
+    attendees: int = 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What every slot must satisfy besides the resource's own calendar."""
+
+    duration: timedelta
+    grid: timedelta
+    earliest: datetime  # now + minimum lead time (UTC)
+    latest: datetime  # now + horizon (UTC)
+    type_id: int = 0
+    capacity: int = 1
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of a wall-clock time, or None if the clock skips it that day."""
+    wall = datetime.combine(day, at, tzinfo=tz)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        return None
+    return instant
+
+
+def day_slots(
+    day: date,
+    tz: ZoneInfo,
+    hours: Iterable[tuple[time, time]],
+    absences: Iterable[tuple[datetime, datetime]],
+    busy: Sequence[Busy],
+    rules: Rules,
+) -> list[datetime]:
+    """Bookable start instants (UTC) of one resource on one local day, ascending."""
+    blocked = [_absence_utc(a, tz) for a in absences]
+    slots = []
+    for opens, closes in hours:
+        for start in _grid(day, opens, closes, tz, rules):
+            end = start + rules.duration
+            if start < rules.earliest or start > rules.latest:
+                continue
+            if any(a_start < end and start < a_end for a_start, a_end in blocked):
+                continue
+            if _fits(start, end, busy, rules):
+                slots.append(start)
+    return sorted(slots)
+
+
+def _grid(day: date, opens: time, closes: time, tz: ZoneInfo, rules: Rules) -> Iterable[datetime]:
+    """Wall-clock grid points in [opens, closes - duration], as UTC instants."""
+    wall = datetime.combine(day, opens)
+    last = datetime.combine(day, closes)
+    while wall + rules.duration <= last:
+        instant = local_instant(day, wall.time(), tz)
+        closing = local_instant(day, closes, tz)
+        # On a DST day wall-clock room and real duration differ: the real end must fit too.
+        if instant is not None and (closing is None or instant + rules.duration <= closing):
+            yield instant
+        wall += rules.grid
+
+
+def _absence_utc(absence: tuple[datetime, datetime], tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start, end = absence
+    return start.replace(tzinfo=tz).astimezone(UTC), end.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _fits(start: datetime, end: datetime, busy: Sequence[Busy], rules: Rules) -> bool:
+    """Individual types need the interval empty; a group session shares it with itself only."""
+    overlapping = [b for b in busy if b.start < end and start < b.end]
+    if not overlapping:
+        return True
+    if rules.capacity <= 1:
+        return False
+    same_session = all(b.type_id == rules.type_id and b.start == start for b in overlapping)
+    return same_session and sum(b.attendees for b in overlapping) < rules.capacity
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week containing `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def first_week(today: date) -> date:
+    """The first week a customer can book in: on a Sunday (not shown) that is the next one."""
+    return week_start(today + timedelta(days=1) if today.weekday() == 6 else today)
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """A week as the widget shows it: one column per day, one row per time of day."""
+
+    monday: date
+    days: list[date]
+    times: list[time]
+    free: dict[tuple[date, time], int]  # (day, wall time) -> resource id to book
+
+    def cell(self, day: date, at: time) -> int | None:
+        return self.free.get((day, at))
+
+    @property
+    def has_free(self) -> bool:
+        return bool(self.free)
+
+
+def week_grid(
+    monday: date,
+    tz: ZoneInfo,
+    resources: Sequence[ResourceCalendar],
+    rules: Rules,
+    days: int = 6,
+) -> WeekGrid:
+    """Merge the resources' free slots of a week (Mon–Sat); the first free resource wins."""
+    dates = [monday + timedelta(days=i) for i in range(days)]
+    free: dict[tuple[date, time], int] = {}
+    times: set[time] = set()
+    for day in dates:
+        for resource in resources:
+            hours = resource.hours.get(day.weekday(), [])
+            for opens, closes in hours:
+                times.update(_wall_times(opens, closes, rules))
+            for start in day_slots(day, tz, hours, resource.absences, resource.busy, rules):
+                free.setdefault((day, start.astimezone(tz).time()), resource.id)
+    return WeekGrid(monday, dates, sorted(times), free)
+
+
+def _wall_times(opens: time, closes: time, rules: Rules) -> Iterable[time]:
+    wall = datetime.combine(date(2000, 1, 3), opens)
+    last = datetime.combine(date(2000, 1, 3), closes)
+    while wall + rules.duration <= last:
+        yield wall.time()
+        wall += rules.grid
+
+
+@dataclass(frozen=True)
+class ResourceCalendar:
+    """One resource's calendar as the pure functions need it."""
+
+    id: int
+    hours: dict[int, list[tuple[time, time]]]  # weekday -> intervals
+    absences: list[tuple[datetime, datetime]]  # naive local
+    busy: list[Busy]

@@ -1,0 +1,148 @@
+"""Free slots as a pure function: table-driven, including both DST weeks of Europe/Berlin."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.availability import Busy, ResourceCalendar, Rules, day_slots, week_grid
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MONDAY = date(2026, 11, 23)
+HOURS = [(time(9), time(12, 30)), (time(13, 30), time(18))]
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+FAR_AHEAD = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def rules(minutes=30, grid=30, earliest=LONG_AGO, latest=FAR_AHEAD, capacity=1, type_id=1):
+    return Rules(
+        timedelta(minutes=minutes),
+        timedelta(minutes=grid),
+        earliest,
+        latest,
+        type_id=type_id,
+        capacity=capacity,
+    )
+
+
+def berlin(day, hh, mm=0):
+    return datetime.combine(day, time(hh, mm), tzinfo=BERLIN).astimezone(UTC)
+
+
+def local_times(slots):
+    return [s.astimezone(BERLIN).strftime("%H:%M") for s in slots]
+
+
+CASES = {
+    "a plain morning": dict(hours=[(time(9), time(11))], want=["09:00", "09:30", "10:00", "10:30"]),
+    "the lunch break is not bookable": dict(
+        hours=HOURS,
+        grid=60,
+        minutes=60,
+        want=["09:00", "10:00", "11:00", "13:30", "14:30", "15:30", "16:30"],
+    ),
+    "a slot must end before closing": dict(
+        hours=[(time(9), time(10, 15))], minutes=60, grid=15, want=["09:00", "09:15"]
+    ),
+    "an absence removes what it overlaps": dict(
+        hours=[(time(9), time(12))],
+        absences=[(datetime(2026, 11, 23, 9, 45), datetime(2026, 11, 23, 11, 0))],
+        want=["09:00", "11:00", "11:30"],
+    ),
+    "an appointment blocks its interval": dict(
+        hours=[(time(9), time(11))],
+        busy=[Busy(berlin(MONDAY, 9, 30), berlin(MONDAY, 10))],
+        want=["09:00", "10:00", "10:30"],
+    ),
+    "minimum lead time": dict(
+        hours=[(time(9), time(11))], earliest=berlin(MONDAY, 10), want=["10:00", "10:30"]
+    ),
+    "horizon": dict(
+        hours=[(time(9), time(11))], latest=berlin(MONDAY, 9, 30), want=["09:00", "09:30"]
+    ),
+    "a group session takes attendees up to its capacity": dict(
+        hours=[(time(9), time(10))],
+        minutes=60,
+        capacity=3,
+        busy=[Busy(berlin(MONDAY, 9), berlin(MONDAY, 10), 1, 2)],
+        want=["09:00"],
+    ),
+    "a full group session is gone": dict(
+        hours=[(time(9), time(10))],
+        minutes=60,
+        capacity=3,
+        busy=[Busy(berlin(MONDAY, 9), berlin(MONDAY, 10), 1, 3)],
+        want=[],
+    ),
+    "a group session does not share with another type": dict(
+        hours=[(time(9), time(10))],
+        minutes=60,
+        capacity=3,
+        busy=[Busy(berlin(MONDAY, 9), berlin(MONDAY, 10), 2, 1)],
+        want=[],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_day_slots(case):
+    slots = day_slots(
+        MONDAY,
+        BERLIN,
+        case["hours"],
+        case.get("absences", []),
+        case.get("busy", []),
+        rules(
+            minutes=case.get("minutes", 30),
+            grid=case.get("grid", 30),
+            earliest=case.get("earliest", LONG_AGO),
+            latest=case.get("latest", FAR_AHEAD),
+            capacity=case.get("capacity", 1),
+        ),
+    )
+    assert local_times(slots) == case["want"]
+
+
+NIGHT = [(time(0), time(6))]
+
+
+def test_spring_forward_day_has_23_hours_and_no_2_30():
+    day = date(2026, 3, 29)
+    slots = day_slots(day, BERLIN, NIGHT, [], [], rules(minutes=60, grid=60))
+    assert local_times(slots) == ["00:00", "01:00", "03:00", "04:00", "05:00"]
+    assert slots[1] - slots[0] == timedelta(hours=1)
+    assert slots[2] - slots[1] == timedelta(hours=1)  # 01:00 CET → 03:00 CEST is one hour
+
+
+def test_a_slot_across_the_skipped_hour_lasts_its_real_duration():
+    day = date(2026, 3, 29)
+    slots = day_slots(day, BERLIN, [(time(1), time(3))], [], [], rules(minutes=60, grid=60))
+    # 01:00–02:00 CET wall-clock, and 02:00 does not exist; 01:00 + 60 min is 03:00 CEST.
+    assert local_times(slots) == ["01:00"]
+
+
+def test_fall_back_day_has_25_hours_and_2_30_once():
+    day = date(2026, 10, 25)
+    slots = day_slots(day, BERLIN, NIGHT, [], [], rules(minutes=30, grid=30))
+    assert local_times(slots).count("02:30") == 1
+    assert slots[-1] - slots[0] == timedelta(hours=6, minutes=30)  # one hour more than 6
+
+
+def test_working_hours_are_local_across_a_dst_week():
+    monday = date(2026, 3, 23)
+    calendar = ResourceCalendar(1, {d: [(time(9), time(10))] for d in range(6)}, [], [])
+    grid = week_grid(monday, BERLIN, [calendar], rules(minutes=60, grid=60))
+    assert grid.times == [time(9)]
+    assert len(grid.free) == 6
+    before, after = berlin(date(2026, 3, 27), 9), berlin(date(2026, 3, 30), 9)
+    assert before.hour == 8 and after.hour == 7  # 09:00 local is 08:00 UTC, then 07:00 UTC
+
+
+def test_week_grid_picks_the_first_free_resource_and_marks_days_without_hours():
+    busy_first = [Busy(berlin(MONDAY, 9), berlin(MONDAY, 10))]
+    first = ResourceCalendar(1, {0: [(time(9), time(10))]}, [], busy_first)
+    second = ResourceCalendar(2, {0: [(time(9), time(10))]}, [], [])
+    grid = week_grid(MONDAY, BERLIN, [first, second], rules(minutes=60, grid=60))
+    assert grid.cell(MONDAY, time(9)) == 2
+    assert grid.cell(MONDAY + timedelta(days=5), time(9)) is None
+    assert [d.weekday() for d in grid.days] == [0, 1, 2, 3, 4, 5]
