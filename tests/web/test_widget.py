@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core import abuse, demo
 from core.models import Appointment, Customer, Notification, Practice
+from widget import links
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # Sunday: the week grid opens on Mon 23 Nov
 ORIGIN = {"Origin": "http://localhost"}
@@ -128,11 +129,14 @@ def test_an_approval_type_says_request_received_not_yet_confirmed(widget, sessio
     assert "Anfrage erhalten – noch nicht bestätigt" in done.text
 
 
-def test_a_replayed_form_books_nothing_new(widget, session):
+def test_a_replayed_form_books_nothing_new(widget, session, app):
     _, token = open_form(widget, session)
     before = count(session, Appointment)
     first, second = post(widget, token), post(widget, token)
-    assert first.location == second.location
+    assert first.status_code == second.status_code == 303
+    with app.app_context():
+        same = {links.read_customer_token(r.location.rsplit("/", 1)[1]) for r in (first, second)}
+    assert len(same) == 1  # both lead to the one appointment
     assert count(session, Appointment) == before + 1
 
 
