@@ -25,6 +25,7 @@ from sqlalchemy.exc import ArgumentError
 
 import ops
 from core.models import Base
+from notifications import queueing as outbox_queueing
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -59,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
     app.extensions["redis"] = redis
     app.extensions["rq_queue"] = Queue(app.config["RQ_QUEUE"], connection=redis)
+    outbox_queueing.init_app(app)  # every committed pending Notification gets its RQ job
 
     from console import bp as console_bp
     from widget import bp as widget_bp
@@ -98,6 +100,7 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "RQ_QUEUE": env.get("RQ_QUEUE", "termine"),
         "RQ_JOB_TIMEOUT": _int(env, "RQ_JOB_TIMEOUT", 60),
         "RQ_RETRIES": _int(env, "RQ_RETRIES", 5),
+        "RQ_RETRY_DELAY": _int(env, "RQ_RETRY_DELAY", 30),
         "BASE_URL": env.get("BASE_URL", "http://localhost:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),

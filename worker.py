@@ -1,18 +1,70 @@
-"""RQ worker entry point: `python worker.py` runs the worker with its scheduler.
+"""RQ worker entry point.
 
-The delivery jobs and the periodic dispatcher are added by the notifications work; until then
-the worker only serves the queue.
+    python worker.py              worker + its scheduler (delayed jobs, retries) + periodic jobs
+    python worker.py --burst      deliver everything due now, then exit (tests, cron-style use)
+    python worker.py --scheduler  only the periodic jobs (one per installation, see deploy/)
+
+Jobs are module-level functions taking ids; each opens its own app context, so it gets a
+fresh database session. Exceptions propagate, so RQ's Retry and failed registry work.
 """
 
+from __future__ import annotations
+
+import argparse
+import multiprocessing
 import sys
 
+from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Worker
+from rq.cron import CronScheduler
 
-from app import create_app
+
+def deliver_notification(notification_id: int) -> str:
+    """Deliver one outbox row; raise after a failed attempt so RQ retries it later."""
+    from core.outbox import Delivery
+    from notifications import delivery
+
+    with current_app.app_context():
+        outcome = delivery.deliver(notification_id)
+    if outcome is Delivery.RETRY:
+        raise delivery.DeliveryFailed(f"notification {notification_id}: attempt failed")
+    return str(outcome)
+
+
+def dispatch_outbox() -> int:
+    """Re-enqueue due pending rows that no job holds (after a Redis flush, a lost job, …)."""
+    from app import db, utcnow
+    from notifications import queueing
+
+    with current_app.app_context():
+        return queueing.dispatch(db.session, utcnow())
+
+
+# Periodic jobs: (function, seconds between runs). Each must be idempotent, since several
+# schedulers may run.
+PERIODIC = [(dispatch_outbox, 60)]
+
+
+def run_periodic(redis_url: str, queue_name: str) -> None:
+    """The periodic jobs via RQ's cron scheduler (it enqueues them; the workers run them)."""
+    from redis import Redis
+
+    scheduler = CronScheduler(connection=Redis.from_url(redis_url))
+    for func, seconds in PERIODIC:
+        scheduler.register(func, queue_name, interval=seconds)
+    scheduler.start()
 
 
 def main(argv: list[str]) -> int:
+    from app import create_app, db
+
+    parser = argparse.ArgumentParser(prog="worker.py", description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--burst", action="store_true", help="deliver what is due, then exit")
+    mode.add_argument("--scheduler", action="store_true", help="run only the periodic jobs")
+    args = parser.parse_args(argv)
+
     app = create_app()
     with app.app_context():
         queue = app.extensions["rq_queue"]
@@ -21,10 +73,26 @@ def main(argv: list[str]) -> int:
         except RedisConnectionError:
             print(f"worker: Redis is not reachable at {app.config['REDIS_URL']}", file=sys.stderr)
             return 1
+        redis_url, queue_name = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
+        if args.scheduler:
+            run_periodic(redis_url, queue_name)
+            return 0
+        if args.burst:
+            dispatch_outbox()
+        else:
+            periodic = multiprocessing.Process(
+                target=run_periodic, args=(redis_url, queue_name), daemon=True
+            )
+            periodic.start()
+        # Work horses are forked: they must not share the parent's database connections.
+        db.session.remove()
+        db.engine.dispose()
         worker = Worker([queue], connection=queue.connection)
-        worker.work(with_scheduler=True, burst="--burst" in argv)
+        worker.work(with_scheduler=True, burst=args.burst)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    import worker  # the jobs' module must be `worker`, not `__main__`, for RQ to find them
+
+    sys.exit(worker.main(sys.argv[1:]))

@@ -1,20 +1,31 @@
-"""The outbox: turn domain events into Notification rows inside the causing transaction.
+"""The outbox: turn domain events into Notification rows inside the causing transaction,
+and deliver them later, exactly once.
 
-Rows are delivered later by a worker (see worker.py); writing them here, in the same
-transaction as the change, is what makes "nothing lost" hold when Redis or SMTP is down.
-Idempotency keys make writing the same message twice a no-op.
+Rows are delivered by a worker (see worker.py); writing them here, in the same transaction as
+the change, is what makes "nothing lost" hold when Redis or SMTP is down. Idempotency keys
+make writing the same message twice a no-op. Delivery locks the row (skipping rows another
+worker holds), re-checks that the message is still due and still relevant, sends, and records
+the outcome, so a job run twice or by two workers at once sends once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+import enum
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import events
-from core.models import Actor, Appointment, Channel, Notification
+from core.models import (
+    Actor,
+    Appointment,
+    Channel,
+    CoordinationRequest,
+    Notification,
+    NotificationState,
+)
 
 
 class Kind:
@@ -105,3 +116,123 @@ def _messages(event: events.Event, a: Appointment) -> list[tuple[str, str | None
                 out.append((Kind.STAFF_CUSTOMER_CANCELLED, staff, {}))
             return out
     return []
+
+
+# Delivery ---------------------------------------------------------------------------------
+
+CANCELLATION_KINDS = frozenset({Kind.CANCELLATION, Kind.STAFF_CUSTOMER_CANCELLED})
+
+
+class Delivery(enum.StrEnum):
+    """What one delivery attempt did."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # no longer relevant; never sent
+    RETRY = "retry"  # failed, tried again after a backoff
+    FAILED = "failed"  # failed for the last time
+    NOT_DUE = "not_due"  # its time has not come; a later job or the dispatcher delivers it
+    DONE = "done"  # already sent, skipped or failed earlier
+    BUSY = "busy"  # another worker holds it right now (or it no longer exists)
+
+
+def due(session: Session, now: datetime, limit: int | None = None) -> list[int]:
+    """Ids of pending rows whose time has come, oldest first (the dispatcher's query)."""
+    query = (
+        select(Notification.id)
+        .where(Notification.state == NotificationState.PENDING, Notification.not_before <= now)
+        .order_by(Notification.not_before, Notification.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def backoff(attempts: int, base: timedelta) -> timedelta:
+    """Exponential: base, 2·base, 4·base, … after the 1st, 2nd, 3rd failed attempt."""
+    return base * 2 ** max(attempts - 1, 0)
+
+
+def still_relevant(session: Session, row: Notification) -> bool:
+    """Would sending this now still be right? A cancelled appointment gets no confirmation
+    or reminder; a withdrawn coordination request sends nothing; blocked contacts get nothing."""
+    if row.coordination_request_id is not None:
+        request = session.get(CoordinationRequest, row.coordination_request_id)
+        if request is None or request.withdrawn_at is not None:
+            return False
+    appointment = row.appointment
+    if appointment is None:
+        return True
+    if appointment.blocked:
+        return False
+    cancelled = appointment.status.kind.frees_slot
+    return cancelled if row.kind in CANCELLATION_KINDS else not cancelled
+
+
+def deliver(
+    session: Session,
+    notification_id: int,
+    *,
+    now: datetime,
+    send: Callable[[Notification], None],
+    max_attempts: int,
+    retry_base: timedelta,
+) -> Delivery:
+    """Deliver one row at most once, holding its lock while `send` runs; commits the outcome."""
+    row = _lock(session, notification_id)
+    verdict = _precheck(row, now)
+    if verdict is not None:
+        session.rollback()
+        return verdict
+    if not still_relevant(session, row):
+        row.state = NotificationState.SKIPPED
+        session.commit()
+        return Delivery.SKIPPED
+    row.attempts += 1
+    try:
+        send(row)
+    except Exception as error:  # noqa: BLE001 - any transport failure is recorded and retried
+        outcome = _record_failure(row, error, now, max_attempts, retry_base)
+    else:
+        row.state, row.sent_at, row.last_error = NotificationState.SENT, now, ""
+        outcome = Delivery.SENT
+    session.commit()
+    return outcome
+
+
+def _lock(session: Session, notification_id: int) -> Notification | None:
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database write lock for the
+        # transaction, so deliveries on SQLite run one after the other.
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id)
+            .values(attempts=Notification.attempts)
+        )
+        query = select(Notification).where(Notification.id == notification_id)
+    else:
+        query = (
+            select(Notification)
+            .where(Notification.id == notification_id)
+            .with_for_update(skip_locked=True)
+        )
+    return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+def _precheck(row: Notification | None, now: datetime) -> Delivery | None:
+    if row is None:
+        return Delivery.BUSY
+    if row.state is not NotificationState.PENDING:
+        return Delivery.DONE
+    if row.not_before > now:
+        return Delivery.NOT_DUE
+    return None
+
+
+def _record_failure(
+    row: Notification, error: Exception, now: datetime, max_attempts: int, retry_base: timedelta
+) -> Delivery:
+    row.last_error = f"{type(error).__name__}: {error}"[:1000]
+    if row.attempts >= max_attempts:
+        row.state = NotificationState.FAILED
+        return Delivery.FAILED
+    row.not_before = now + backoff(row.attempts, retry_base)
+    return Delivery.RETRY

@@ -1,0 +1,127 @@
+"""The outbox's RQ side: enqueue each pending row after its transaction commits, the periodic
+dispatcher that re-enqueues due rows no job holds, and whether any worker is alive.
+
+Enqueueing after commit (never before) means a job never looks for a row that does not exist
+yet; if Redis is down the commit still stands and the dispatcher catches up later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from redis.exceptions import RedisError
+from rq import Queue, Retry, Worker
+from rq.job import Job, JobStatus
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core.models import Notification, NotificationState
+
+JOB = "worker.deliver_notification"
+HELD = (JobStatus.QUEUED, JobStatus.STARTED)
+_INFO_KEY = "outbox_to_enqueue"
+log = logging.getLogger("termine.outbox")
+
+
+def init_app(app: Flask) -> None:
+    """Hook Flask-SQLAlchemy's sessions (once per process; the hooks find the app themselves)."""
+    from app import db
+
+    session_class = db.session.session_factory.class_
+    if not event.contains(session_class, "after_flush", _collect):
+        event.listen(session_class, "after_flush", _collect)
+        event.listen(session_class, "after_commit", _enqueue_collected)
+        event.listen(session_class, "after_rollback", _forget)
+
+
+def job_id(notification_id: int) -> str:
+    return f"outbox-{notification_id}"
+
+
+def _collect(session: Session, _flush_context) -> None:
+    """Remember rows that are new, or were set back to pending, in this transaction."""
+    collected = session.info.setdefault(_INFO_KEY, {})
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, Notification) or obj.state != NotificationState.PENDING:
+            continue
+        if obj in session.new or inspect(obj).attrs.state.history.has_changes():
+            collected[obj.id] = obj.not_before
+
+
+def _enqueue_collected(session: Session) -> None:
+    collected = session.info.pop(_INFO_KEY, None)
+    if collected:
+        enqueue(collected.items())
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_INFO_KEY, None)
+
+
+def enqueue(rows: Iterable[tuple[int, datetime]]) -> bool:
+    """One delivery job per (id, not_before), delayed to its time. False if Redis is down."""
+    from app import utcnow
+
+    rows, now = list(rows), utcnow()
+    queue: Queue = current_app.extensions["rq_queue"]
+    options = _job_options(current_app.config)
+    try:
+        with queue.connection.pipeline() as pipe:
+            for notification_id, not_before in rows:
+                kwargs = {**options, "job_id": job_id(notification_id), "pipeline": pipe}
+                if not_before <= now:
+                    queue.enqueue(JOB, notification_id, **kwargs)
+                else:
+                    queue.enqueue_at(not_before, JOB, notification_id, **kwargs)
+            pipe.execute()
+    except RedisError as error:
+        log.warning(
+            "outbox: Redis unavailable, the dispatcher will deliver later",
+            extra={"fields": {"messages": len(rows), "error": type(error).__name__}},
+        )
+        return False
+    return True
+
+
+def _job_options(config) -> dict:
+    """Timeout and RQ retries from config. The retry waits are the rows' backoff plus a second,
+    because RQ's scheduler keeps whole seconds and must not wake a job before its row is due."""
+    retries = max(config["RQ_RETRIES"] - 1, 0)
+    base = timedelta(seconds=config["RQ_RETRY_DELAY"])
+    intervals = [int(outbox.backoff(n, base).total_seconds()) + 1 for n in range(1, retries + 1)]
+    return {
+        "job_timeout": config["RQ_JOB_TIMEOUT"],
+        "retry": Retry(max=retries, interval=intervals) if retries else None,
+        "result_ttl": 3600,
+        "failure_ttl": 7 * 24 * 3600,
+    }
+
+
+def dispatch(session: Session, now: datetime) -> int:
+    """Enqueue every due pending row that no queued or running job holds; how many."""
+    due = outbox.due(session, now)
+    session.rollback()  # end the read; the jobs lock rows themselves
+    if not due:
+        return 0
+    queue: Queue = current_app.extensions["rq_queue"]
+    jobs = Job.fetch_many([job_id(i) for i in due], connection=queue.connection)
+    orphans = [i for i, job in zip(due, jobs, strict=True) if not _held(job)]
+    if orphans and not enqueue((i, now) for i in orphans):
+        return 0
+    return len(orphans)
+
+
+def _held(job: Job | None) -> bool:
+    return job is not None and job.get_status(refresh=False) in HELD
+
+
+def worker_alive() -> bool:
+    """Is any RQ worker registered? False when Redis is down (for the console's banner)."""
+    try:
+        return Worker.count(connection=current_app.extensions["redis"]) > 0
+    except RedisError:
+        return False
