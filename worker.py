@@ -16,7 +16,7 @@ import sys
 
 from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import Worker
+from rq import SimpleWorker
 from rq.cron import CronScheduler
 
 
@@ -84,10 +84,11 @@ def main(argv: list[str]) -> int:
                 target=run_periodic, args=(redis_url, queue_name), daemon=True
             )
             periodic.start()
-        # Work horses are forked: they must not share the parent's database connections.
         db.session.remove()
-        db.engine.dispose()
-        worker = Worker([queue], connection=queue.connection)
+        # Jobs run in this process (no fork per job): a delivery is short and I/O-bound, and
+        # forking cost 2.5 times the job itself (bench/RESULTS.md). Each job still gets a
+        # fresh session from its own app context; job timeouts still apply.
+        worker = SimpleWorker([queue], connection=queue.connection)
         worker.work(with_scheduler=True, burst=args.burst)
     return 0
 

@@ -8,10 +8,11 @@ whatever the reader's zone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from core.models import Appointment
 
@@ -63,9 +64,18 @@ def build(
         )
     if attendee_email:
         event.add("attendee", f"mailto:{attendee_email}", parameters={"ROLE": "REQ-PARTICIPANT"})
-    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[event])
-    calendar.add_missing_timezones()
+    timezone = _vtimezone(appointment.practice.timezone, appointment.start.year)
+    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[timezone, event])
     return calendar.to_ical()
+
+
+@lru_cache(maxsize=32)
+def _vtimezone(tzid: str, year: int) -> Timezone:
+    """The zone's rules around the appointment's year: computing them takes milliseconds and
+    the default range (decades) bloats every file, so they are built once per zone and year."""
+    return Timezone.from_tzid(
+        tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+    )
 
 
 def method_for(appointment: Appointment) -> str:

@@ -1,0 +1,144 @@
+"""Outbox throughput: N due confirmation emails, W `python worker.py --burst` processes, a local
+SMTP sink (aiosmtpd in this process). Prints messages per second and appends a section to
+bench/RESULTS.md.
+
+    .venv/bin/python bench/outbox.py [--messages 1000] [--workers 2]
+
+Uses BENCH_DATABASE_URL (PostgreSQL; its schema is dropped and recreated!) and BENCH_REDIS_URL
+(flushed). Timing runs from starting the workers until the last one exits; every row must
+then be sent exactly once, or the run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core import demo, outbox  # noqa: E402
+from core.models import Base, Notification, NotificationState  # noqa: E402
+from tests.appointments import book  # noqa: E402
+from tests.conftest import SmtpSink  # noqa: E402
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test_notify"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+
+
+def prepare(messages: int, smtp_port: int) -> dict:
+    """A fresh schema with the demo practice and `messages` due confirmation rows, enqueued."""
+    engine = create_engine(DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    Redis.from_url(REDIS_URL).flushdb()
+    env = {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "SECRET_KEY": "bench-secret",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
+    from app import create_app, db
+
+    app = create_app({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port})
+    with app.app_context():
+        now = datetime.now(UTC)
+        practice, _ = demo.seed(db.session, now=now, admin_password_hash="x")
+        appointment = book(db.session, practice, now, commit=False)
+        db.session.query(Notification).delete()
+        for i in range(messages):
+            outbox.add(
+                db.session, appointment, outbox.Kind.CONFIRMATION, f"k{i}@example.org", now=now
+            )
+        db.session.commit()  # the after-commit hook enqueues one job per row
+        db.engine.dispose()
+    return env
+
+
+def run(messages: int, workers: int) -> float:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        env = prepare(messages, sink.port)
+        started = time.perf_counter()
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "worker.py", "--burst"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(workers)
+        ]
+        for process in processes:
+            if process.wait() != 0:
+                raise SystemExit("a worker failed")
+        elapsed = time.perf_counter() - started
+    finally:
+        controller.stop()
+    check(messages, sink)
+    return elapsed
+
+
+def check(messages: int, sink: SmtpSink) -> None:
+    recipients = [str(m["To"]) for m in sink.messages]
+    if len(recipients) != messages or len(set(recipients)) != messages:
+        raise SystemExit(f"expected {messages} distinct messages, got {len(recipients)}")
+    engine = create_engine(DATABASE_URL)
+    with engine.connect() as conn:
+        sent = conn.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.state == NotificationState.SENT)
+        )
+    engine.dispose()
+    if sent != messages:
+        raise SystemExit(f"expected {messages} rows sent, found {sent}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    elapsed = run(args.messages, args.workers)
+    rate = args.messages / elapsed
+    print(f"{args.messages} messages, {args.workers} workers: {elapsed:.1f} s, {rate:.1f} msg/s")
+    with open(ROOT / "bench" / "RESULTS.md", "a") as results:
+        results.write(
+            f"\n## Outbox throughput ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n\n"
+            f"Machine: 2 cores, 24 GiB, Debian, Python {platform.python_version()}; "
+            "PostgreSQL and Redis local; SMTP sink: aiosmtpd in the benchmark process.\n\n"
+            f"Command: `.venv/bin/python bench/outbox.py --messages {args.messages} "
+            f"--workers {args.workers}`\n\n"
+            f"- {args.messages} due confirmation emails (multipart + Termin.ics), "
+            f"{args.workers} × `python worker.py --burst` (RQ `SimpleWorker`, jobs in-process)\n"
+            f"- {elapsed:.1f} s from starting the workers to the last one exiting: "
+            f"**{rate:.1f} messages/second**; every row sent exactly once\n"
+        )
+
+
+if __name__ == "__main__":
+    main()

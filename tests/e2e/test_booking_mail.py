@@ -1,0 +1,101 @@
+"""Done-when of the notifications: a booking made in the widget yields, after
+`python worker.py --burst`, a confirmation mail whose .ics imports cleanly and whose cancel
+link cancels only on POST. gunicorn, the worker and the SMTP server are all real."""
+
+from __future__ import annotations
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import create_engine, text
+
+from tests.e2e.conftest import axe_violations, start_server
+
+pytestmark = pytest.mark.e2e
+FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
+
+
+@pytest.fixture
+def server(database_url, tmp_path, redis_conn, smtp):
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
+    server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+def status_kind(database_url: str) -> str:
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        kind = conn.execute(
+            text(
+                "SELECT s.kind FROM appointment a JOIN status s ON s.id = a.status_id "
+                "WHERE a.req_email = 'lena.neu@example.org'"
+            )
+        ).scalar_one()
+    engine.dispose()
+    return kind
+
+
+def book_in_widget(page, base_url: str) -> None:
+    """The first free "Hörtest" slot at Filiale Mitte, booked without JavaScript."""
+    page.goto(base_url + "/w/demo/")
+    page.get_by_label("Hörtest").check()
+    page.get_by_label("Filiale Mitte").check()
+    page.get_by_role("button", name="Freie Termine anzeigen").click()
+    page.locator("table.grid a").first.click()
+    page.get_by_label("Vorname").fill("Erika")
+    page.get_by_label("Nachname").fill("Mustermann")
+    page.get_by_label("E-Mail").fill("lena.neu@example.org")
+    page.get_by_label("Telefon").fill("030 1234567")
+    page.get_by_label("Ich bin einverstanden").check()
+    page.get_by_role("button", name="Verbindlich buchen").click()
+
+
+def calendar_of(message) -> tuple[str, Calendar]:
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return part.get_param("method"), Calendar.from_ical(part.get_content())
+
+
+def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, database_url):
+    book_in_widget(page_without_js, server.url)
+    page = page_without_js
+    assert smtp.messages == []  # nothing is sent by the web process itself
+
+    server.worker_burst()
+
+    [confirmation] = smtp.to("lena.neu@example.org")
+    method, calendar = calendar_of(confirmation)
+    assert method == "PUBLISH" and calendar["METHOD"] == "PUBLISH"
+    event = calendar.events[0]
+    assert event.start.tzinfo.key == "Europe/Berlin"
+    assert str(event["LOCATION"]) == "Hauptstraße 12, 10115 Berlin"
+    local_time = event.start.strftime("%H:%M")
+    body = confirmation.get_body(("plain",)).get_content()
+    assert local_time in body
+    cancel_url = next(w for w in body.split() if "/cancel/" in w)
+    assert cancel_url.startswith(server.url)
+
+    page.goto(cancel_url)  # what a mail scanner or link preview does
+    assert page.get_by_role("heading", level=2).inner_text() == "Termin stornieren?"
+    assert status_kind(database_url) == "confirmed"
+    page.get_by_role("button", name="Ja, Termin stornieren").click()
+    assert page.get_by_role("heading", level=2).inner_text() == "Ihr Termin ist storniert"
+    assert status_kind(database_url) == "cancelled"
+
+    server.worker_burst()
+    [_, cancellation] = smtp.to("lena.neu@example.org")
+    method, calendar = calendar_of(cancellation)
+    assert method == "CANCEL" and str(calendar.events[0]["STATUS"]) == "CANCELLED"
+    assert calendar.events[0]["UID"] == event["UID"]
+    assert calendar.events[0]["SEQUENCE"] > event["SEQUENCE"]
+    assert len(smtp.to("praxis@demo.example")) == 2  # new request + customer cancelled
+
+
+def test_cancel_pages_pass_axe(server, axe_page, smtp, page_without_js):
+    book_in_widget(page_without_js, server.url)
+    server.worker_burst()
+    body = smtp.to("lena.neu@example.org")[0].get_body(("plain",)).get_content()
+    cancel_url = next(w for w in body.split() if "/cancel/" in w)
+    for url in (cancel_url, cancel_url + "x"):
+        axe_page.goto(url)
+        assert axe_violations(axe_page) == [], url
