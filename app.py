@@ -123,6 +123,7 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "DEMO_HOMEPAGE": not production,
+        "LOGIN_ATTEMPTS": _int(env, "LOGIN_ATTEMPTS", 10),
         "WIDGET_MIN_FILL_SECONDS": _int(env, "WIDGET_MIN_FILL_SECONDS", 3),
         "BOOKING_LIMIT_PER_IP": _int(env, "BOOKING_LIMIT_PER_IP", 20),
         "BOOKING_LIMIT_PER_CONTACT": _int(env, "BOOKING_LIMIT_PER_CONTACT", 5),

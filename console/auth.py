@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash
 
 from app import db, login_manager
 from console import bp
+from core import ratelimit
 from core.models import User
 
 
@@ -45,15 +46,24 @@ def login():
         return redirect(url_for("console.index"))
     error = None
     email = request.form.get("email", "").strip().lower()[:254]
+    status = 200
     if request.method == "POST":
-        user = _authenticate(email, request.form.get("password", ""))
-        if user is None:
-            error = _("Email or password is wrong.")
+        if not _attempt_allowed(email):
+            error, status = _("Too many failed attempts. Please wait 15 minutes."), 429
+        elif (user := _authenticate(email, request.form.get("password", ""))) is None:
+            error, status = _("Email or password is wrong."), 401
         else:
             login_user(StaffUser(user))
             return redirect(url_for("console.index"))
-    status = 401 if error else 200
     return render_template("console/login.html", error=error, email=email), status
+
+
+def _attempt_allowed(email: str) -> bool:
+    """At most LOGIN_ATTEMPTS tries per 15 minutes per address and per client address."""
+    store, limit = current_app.extensions["redis"], current_app.config["LOGIN_ATTEMPTS"]
+    return ratelimit.allow(store, "login-email", email or "-", limit, 900) and ratelimit.allow(
+        store, "login-ip", request.remote_addr or "-", limit * 4, 900
+    )
 
 
 def _authenticate(email: str, password: str) -> User | None:
@@ -69,3 +79,10 @@ def _authenticate(email: str, password: str) -> User | None:
 def logout():
     logout_user()
     return redirect(url_for("console.login"))
+
+
+@bp.teardown_app_request
+def _forget_user(_error=None) -> None:
+    """Never let one request's user leak into the next through a shared app context (tests,
+    CLI runners); in production every request has its own `g` anyway."""
+    g.pop("_login_user", None)

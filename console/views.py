@@ -1,12 +1,508 @@
-"""Console pages."""
+"""Console pages: inbox, request detail, calendar, customers, outbox, settings.
 
-from flask import render_template
-from flask_login import login_required
+Views are thin: resolve rows through `triage.owned` (tenancy), call one core use case,
+render the page or its fragment with `render`. Each page has one context builder.
+"""
 
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from werkzeug.exceptions import NotFound
+
+from app import db, utcnow
 from console import bp
+from console.render import render
+from core import abuse, booking, outbox, triage, workflow
+from core.models import (
+    Appointment,
+    AppointmentType,
+    BlockedContact,
+    Channel,
+    Customer,
+    Notification,
+    NotificationState,
+    Practice,
+    Resource,
+    Status,
+    StatusKind,
+)
+
+
+@bp.before_request
+def _needs_login():
+    """Every console route but the login page needs a logged-in staff member."""
+    if request.endpoint != "console.login" and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.errorhandler(triage.NotFound)
+def _not_found(_error):
+    """Another practice's id looks exactly like an id that does not exist."""
+    return NotFound()
+
+
+def practice() -> Practice:
+    return db.session.get(Practice, current_user.practice_id)
+
+
+def get(model, row_id: int):
+    """A row of the logged-in user's practice, or 404."""
+    return triage.owned(db.session, model, row_id, current_user.practice_id)
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_template_filter("local")
+def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
+
+
+@bp.app_template_filter("ago")
+def _ago(dt: datetime) -> str:
+    return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)
 
 
 @bp.get("/")
-@login_required
 def index():
-    return render_template("console/index.html")
+    return redirect(url_for("console.inbox"))
+
+
+# --- Inbox ---------------------------------------------------------------------------------
+
+
+def inbox_context() -> dict:
+    p = practice()
+    branch_id = request.args.get("branch", type=int)
+    processed = request.args.get("processed") == "1"
+    items = triage.inbox(db.session, p.id, branch_id=branch_id, processed=processed)
+    since = request.args.get("since", type=float)
+    return {
+        "practice": p,
+        "items": items,
+        "branch_id": branch_id,
+        "processed": processed,
+        "since": since,
+        "rendered_at": utcnow().timestamp(),
+        "poll_seconds": p.inbox_poll_seconds,
+        "open_count": len(triage.inbox(db.session, p.id)) if processed else len(items),
+    }
+
+
+@bp.get("/inbox")
+def inbox():
+    """Polled by htmx every `inbox_poll_seconds`; an unchanged inbox answers 304."""
+    version = triage.inbox_version(db.session, current_user.practice_id)
+    bucket = int(utcnow().timestamp() // 600)  # "x minutes ago" may change every 10 minutes
+    etag = f"{version}-{bucket}-{request.query_string.decode()}-{current_user.id}"
+    if request.headers.get("HX-Request") and etag in request.if_none_match:
+        return "", 304
+    response = render("console/inbox.html", "inbox", **inbox_context())
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+# --- Request detail ------------------------------------------------------------------------
+
+
+def detail_context(appointment: Appointment, **extra) -> dict:
+    p = practice()
+    suggestions = triage.suggestions(db.session, appointment)
+    return {
+        "practice": p,
+        "a": appointment,
+        "statuses": p.statuses,
+        "suggestions": [(c, triage.differences(appointment, c)) for c in suggestions],
+        "field_labels": FIELD_LABELS,
+        "error": None,
+        **extra,
+    }
+
+
+FIELD_LABELS = {
+    "salutation": "Salutation",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email",
+    "phone": "Phone",
+}
+
+
+@bp.get("/appointments/<int:appointment_id>")
+def appointment(appointment_id: int):
+    return render("console/appointment.html", **detail_context(get(Appointment, appointment_id)))
+
+
+@bp.post("/appointments/<int:appointment_id>/status")
+def change_status(appointment_id: int):
+    a = get(Appointment, appointment_id)
+    status_id = request.form.get("status", type=int) or 0
+    try:
+        triage.set_status(
+            db.session,
+            a,
+            status_id,
+            user_id=current_user.user.id,
+            now=utcnow(),
+            reason=request.form.get("reason", "")[:1000],
+        )
+    except (triage.NotFound, workflow.InvalidTransition):
+        db.session.rollback()
+        return _detail_error(a, _("This status cannot be chosen for this appointment."))
+    except workflow.ReasonRequired:
+        db.session.rollback()
+        return _detail_error(a, _("Please give a reason; the customer's email quotes it."))
+    except booking.SlotTaken:
+        db.session.rollback()
+        return _detail_error(a, _("The time overlaps another appointment of this resource."))
+    return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def _detail_error(a: Appointment, message: str):
+    db.session.expire_all()
+    a = db.session.get(Appointment, a.id)
+    return render("console/appointment.html", status=422, **detail_context(a, error=message))
+
+
+@bp.post("/appointments/<int:appointment_id>/link")
+def link_customer(appointment_id: int):
+    a = get(Appointment, appointment_id)
+    customer_id = request.form.get("customer", type=int) or 0
+    take = tuple(request.form.getlist("take"))
+    try:
+        triage.link_customer(
+            db.session, a, customer_id, user_id=current_user.user.id, now=utcnow(), take=take
+        )
+    except triage.NotFound:
+        db.session.rollback()
+        return _detail_error(a, _("This customer does not exist."))
+    return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+@bp.post("/appointments/<int:appointment_id>/new-customer")
+def create_customer(appointment_id: int):
+    a = get(Appointment, appointment_id)
+    if a.customer_id is None:
+        triage.create_customer_from_request(
+            db.session, a, user_id=current_user.user.id, now=utcnow()
+        )
+    return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+# --- Calendar ------------------------------------------------------------------------------
+
+
+def calendar_context() -> dict:
+    p = practice()
+    tz = ZoneInfo(p.timezone)
+    branches = p.branches
+    branch_id = request.args.get("branch", type=int)
+    branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
+    try:
+        day = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        day = utcnow().astimezone(tz).date()
+    view = "week" if request.args.get("view") == "week" else "day"
+    days = (
+        [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(6)]
+        if view == "week"
+        else [day]
+    )
+    start = datetime.combine(days[0], time(0), tzinfo=tz)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
+    resources = [r for r in branch.resources if r.active] if branch else []
+    rows = db.session.scalars(
+        select(Appointment)
+        .join(Status, Appointment.status_id == Status.id)
+        .where(
+            Appointment.resource_id.in_([r.id for r in resources]),
+            Appointment.start < end,
+            Appointment.end > start,
+            Status.kind.not_in(booking.FREEING_KINDS),
+            Appointment.blocked.is_(False),
+        )
+        .order_by(Appointment.start)
+    ).all()
+    cells = {(d, r.id): [] for d in days for r in resources}
+    for a in rows:
+        cells.setdefault((a.start.astimezone(tz).date(), a.resource_id), []).append(a)
+    customers = db.session.scalars(
+        select(Customer).where(Customer.practice_id == p.id).order_by(Customer.last_name).limit(500)
+    ).all()
+    return {
+        "practice": p,
+        "branches": branches,
+        "branch": branch,
+        "day": day,
+        "days": days,
+        "view": view,
+        "resources": resources,
+        "cells": cells,
+        "customers": customers,
+        "types": p.appointment_types,
+        "error": None,
+        "prev": days[0] - timedelta(days=7 if view == "week" else 1),
+        "next": days[0] + timedelta(days=7 if view == "week" else 1),
+    }
+
+
+@bp.get("/calendar")
+def calendar():
+    return render("console/calendar.html", "calendar", **calendar_context())
+
+
+@bp.post("/calendar/appointments")
+def create_appointment():
+    from core import scheduling
+
+    p = practice()
+    form = request.form
+    try:
+        customer = get(Customer, form.get("customer", type=int) or 0)
+        kind = get(AppointmentType, form.get("type", type=int) or 0)
+        resource = get(Resource, form.get("resource", type=int) or 0)
+        start = _local_start(p, form.get("date", ""), form.get("time", ""))
+        scheduling.create_for_customer(
+            db.session,
+            p,
+            customer,
+            kind,
+            resource,
+            start,
+            user_id=current_user.user.id,
+            now=utcnow(),
+        )
+    except (triage.NotFound, ValueError):
+        db.session.rollback()
+        return _calendar_error(_("Please choose a customer, a type, a resource and a valid time."))
+    except booking.SlotTaken:
+        db.session.rollback()
+        return _calendar_error(_("The time overlaps another appointment of this resource."))
+    return redirect(
+        url_for(
+            "console.calendar",
+            branch=resource.branch_id,
+            date=start.astimezone(ZoneInfo(p.timezone)).date().isoformat(),
+        ),
+        code=303,
+    )
+
+
+@bp.post("/appointments/<int:appointment_id>/move")
+def move_appointment(appointment_id: int):
+    from core import scheduling
+
+    a = get(Appointment, appointment_id)
+    try:
+        resource = get(Resource, request.form.get("resource", type=int) or a.resource_id)
+        start = _local_start(practice(), request.form.get("date", ""), request.form.get("time", ""))
+        scheduling.move(db.session, a, resource, start, user_id=current_user.user.id, now=utcnow())
+    except (triage.NotFound, ValueError):
+        db.session.rollback()
+        return _detail_error(a, _("Please choose a resource and a valid time."))
+    except booking.SlotTaken:
+        db.session.rollback()
+        return _detail_error(a, _("The time overlaps another appointment of this resource."))
+    return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def _local_start(p: Practice, day: str, at: str) -> datetime:
+    from core.availability import local_instant
+
+    instant = local_instant(
+        date.fromisoformat(day[:10]), time.fromisoformat(at[:5]), ZoneInfo(p.timezone)
+    )
+    if instant is None:
+        raise ValueError("no such local time")
+    return instant
+
+
+def _calendar_error(message: str):
+    context = calendar_context()
+    context["error"] = message
+    return render("console/calendar.html", status=422, **context)
+
+
+# --- Customers -----------------------------------------------------------------------------
+
+
+@bp.get("/customers")
+def customers():
+    q = request.args.get("q", "").strip()[:100]
+    query = select(Customer).where(Customer.practice_id == current_user.practice_id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                Customer.last_name.ilike(like),
+                Customer.first_name.ilike(like),
+                Customer.email.ilike(like),
+                Customer.phone.ilike(like),
+            )
+        )
+    rows = db.session.scalars(query.order_by(Customer.last_name).limit(100)).all()
+    return render("console/customers.html", "results", customers=rows, q=q, practice=practice())
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+def customer(customer_id: int | None = None):
+    from console.customer_form import CustomerForm
+
+    c = get(Customer, customer_id) if customer_id else None
+    form = CustomerForm.from_customer(c)
+    if request.method == "POST":
+        form = CustomerForm.parse(request.form, practice().country)
+        if form.valid:
+            c = form.save(db.session, c, current_user.practice_id, utcnow())
+            return redirect(url_for("console.customer", customer_id=c.id), code=303)
+    appointments = (
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.customer_id == c.id)
+            .order_by(Appointment.start.desc())
+        ).all()
+        if c
+        else []
+    )
+    return render(
+        "console/customer.html",
+        customer=c,
+        form=form,
+        appointments=appointments,
+        channels=list(Channel),
+        practice=practice(),
+        status=422 if form.errors else 200,
+    )
+
+
+# --- Outbox --------------------------------------------------------------------------------
+
+
+@bp.get("/outbox")
+def outbox_view():
+    state = request.args.get("state", "")
+    query = select(Notification).where(Notification.practice_id == current_user.practice_id)
+    if state in {s.value for s in NotificationState}:
+        query = query.where(Notification.state == state)
+    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(200)).all()
+    return render(
+        "console/outbox.html",
+        rows=rows,
+        state=state,
+        states=list(NotificationState),
+        practice=practice(),
+    )
+
+
+@bp.post("/outbox/<int:notification_id>/retry")
+def retry_notification(notification_id: int):
+    n = get(Notification, notification_id)
+    if n.state in (NotificationState.FAILED, NotificationState.SKIPPED):
+        outbox.retry(n, utcnow())
+        db.session.commit()
+    return redirect(url_for("console.outbox_view"), code=303)
+
+
+# --- Settings (admin) ----------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_only
+def settings():
+    p = practice()
+    errors = {}
+    if request.method == "POST":
+        errors = _save_settings(p, request.form)
+        if not errors:
+            db.session.commit()
+            return redirect(url_for("console.settings"), code=303)
+        db.session.rollback()
+    blocked = db.session.scalars(
+        select(BlockedContact)
+        .where(BlockedContact.practice_id == p.id)
+        .order_by(BlockedContact.value)
+    ).all()
+    widget_url = current_app.config["BASE_URL"] + url_for("widget.entry", slug=p.slug)
+    return render(
+        "console/settings.html",
+        practice=p,
+        errors=errors,
+        blocked=blocked,
+        widget_url=widget_url,
+        status=422 if errors else 200,
+    )
+
+
+def _save_settings(p: Practice, form) -> dict:
+    errors = {}
+    origins = [
+        o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
+    ]
+    bad = [
+        o for o in origins if not o.startswith(("https://", "http://")) or " " in o or len(o) > 200
+    ]
+    if bad:
+        errors["embed_origins"] = _("Each line must be an origin like https://www.example.de")
+    poll = form.get("inbox_poll_seconds", type=int)
+    if poll is None or not 10 <= poll <= 3600:
+        errors["inbox_poll_seconds"] = _("Between 10 and 3600 seconds.")
+    if not errors:
+        p.embed_origins = "\n".join(origins)
+        p.inbox_poll_seconds = poll
+        p.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
+        p.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
+    return errors
+
+
+@bp.post("/settings/blocklist")
+@admin_only
+def block_contact():
+    value = request.form.get("value", "").strip()[:254]
+    if value:
+        abuse.block(db.session, current_user.practice_id, value, now=utcnow())
+        db.session.commit()
+    return redirect(url_for("console.settings"), code=303)
+
+
+@bp.post("/settings/blocklist/<int:entry_id>/delete")
+@admin_only
+def unblock_contact(entry_id: int):
+    db.session.delete(get(BlockedContact, entry_id))
+    db.session.commit()
+    return redirect(url_for("console.settings"), code=303)
+
+
+@bp.app_context_processor
+def _console_globals():
+    """The banner when no worker delivers, and the branch list for filters."""
+    if not request.blueprint == "console" or not current_user.is_authenticated:
+        return {}
+    return {"workers_alive": workers_alive(), "StatusKind": StatusKind}
+
+
+def workers_alive() -> bool:
+    """Whether any RQ worker is registered; False (banner shown) when Redis is unreachable."""
+    from rq import Worker
+
+    try:
+        return Worker.count(queue=current_app.extensions["rq_queue"]) > 0
+    except Exception:  # noqa: BLE001 - Redis down means nobody delivers
+        return False

@@ -236,3 +236,11 @@ def _record_failure(
         return Delivery.FAILED
     row.not_before = now + backoff(row.attempts, retry_base)
     return Delivery.RETRY
+
+
+def retry(notification: Notification, now: datetime) -> None:
+    """Staff asked to try a failed or skipped message again (the after-commit hook sends it)."""
+    notification.state = NotificationState.PENDING
+    notification.attempts = 0
+    notification.not_before = now
+    notification.last_error = ""

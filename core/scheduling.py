@@ -1,0 +1,99 @@
+"""Staff-made appointments: create for a customer and move, under the same lock and rule as
+the widget (core.booking), so staff and customers can never double-book a resource."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from core import booking, events, outbox
+from core.models import (
+    Actor,
+    Appointment,
+    AppointmentType,
+    Customer,
+    Practice,
+    Resource,
+    Source,
+    StatusChange,
+    StatusKind,
+)
+
+
+def create_for_customer(
+    session: Session,
+    practice: Practice,
+    customer: Customer,
+    kind: AppointmentType,
+    resource: Resource,
+    start: datetime,
+    *,
+    user_id: int,
+    now: datetime,
+) -> Appointment:
+    """A confirmed appointment agreed with the customer (by phone, at the desk)."""
+    end = start + timedelta(minutes=kind.duration_minutes)
+    booking.lock_resource(session, resource.id)
+    booking.ensure_free(session, resource.id, kind, start, end)
+    status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED)
+    appointment = Appointment(
+        practice=practice,
+        branch_id=resource.branch_id,
+        resource=resource,
+        type=kind,
+        status=status,
+        customer=customer,
+        source=Source.STAFF,
+        start=start,
+        end=end,
+        created_at=now,
+        updated_at=now,
+    )
+    appointment.history.append(
+        StatusChange(to_status=status, at=now, by=Actor.USER, user_id=user_id)
+    )
+    session.add(appointment)
+    session.commit()
+    return appointment
+
+
+def move(
+    session: Session,
+    appointment: Appointment,
+    resource: Resource,
+    start: datetime,
+    *,
+    user_id: int,
+    now: datetime,
+) -> None:
+    """Move to another time or resource; the .ics sequence rises so calendars update."""
+    end = start + (appointment.end - appointment.start)
+    booking.lock_resource(session, resource.id)
+    booking.ensure_free(
+        session,
+        resource.id,
+        appointment.type,
+        start,
+        end,
+        exclude_id=appointment.id,
+        attendees=appointment.attendees,
+    )
+    old = appointment.start
+    appointment.resource = resource
+    appointment.branch_id = resource.branch_id
+    appointment.start, appointment.end = start, end
+    appointment.ics_sequence += 1
+    appointment.updated_at = now
+    appointment.history.append(
+        StatusChange(
+            from_status=appointment.status,
+            to_status=appointment.status,
+            at=now,
+            by=Actor.USER,
+            user_id=user_id,
+            note=f"moved from {old.isoformat()} to {start.isoformat()}",
+        )
+    )
+    outbox.record(session, [events.AppointmentMoved(appointment.id)], now)
+    session.commit()

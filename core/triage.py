@@ -1,0 +1,182 @@
+"""What front-desk staff do with a request: link a customer, create one, move its status.
+
+Each use case loads, acts through the domain and commits once, so the change, its history
+row and the messages it causes land together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from core import booking, outbox, workflow
+from core.models import Actor, Appointment, Channel, Customer, Status, StatusChange, StatusKind
+
+CUSTOMER_FIELDS = ("salutation", "first_name", "last_name", "email", "phone")
+
+
+class NotFound(Exception):
+    """No such row in this practice (callers answer 404)."""
+
+
+def owned(session: Session, model, row_id: int, practice_id: int):
+    """A row of the given practice, or NotFound: every console lookup goes through here."""
+    row = session.get(model, row_id)
+    if row is None or row.practice_id != practice_id:
+        raise NotFound()
+    return row
+
+
+def set_status(
+    session: Session,
+    appointment: Appointment,
+    status_id: int,
+    *,
+    user_id: int,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    """Move the appointment to one of its practice's statuses; confirming re-checks the slot."""
+    status = owned(session, Status, status_id, appointment.practice_id)
+    if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
+        booking.lock_resource(session, appointment.resource_id)
+        booking.ensure_free(
+            session,
+            appointment.resource_id,
+            appointment.type,
+            appointment.start,
+            appointment.end,
+            exclude_id=appointment.id,
+            attendees=appointment.attendees,
+        )
+    happened = workflow.change_status(
+        appointment, status, now=now, by=Actor.USER, user_id=user_id, reason=reason
+    )
+    outbox.record(session, happened, now)
+    session.commit()
+
+
+def suggestions(session: Session, appointment: Appointment, limit: int = 5) -> list[Customer]:
+    """Existing customers who may be the requester: same email, same phone, or same name."""
+    conditions = []
+    if appointment.req_email:
+        conditions.append(func.lower(Customer.email) == appointment.req_email.lower())
+    if appointment.req_phone:
+        conditions.append(Customer.phone == appointment.req_phone)
+    if appointment.req_last_name:
+        conditions.append(
+            (func.lower(Customer.last_name) == appointment.req_last_name.lower())
+            & (func.lower(Customer.first_name) == appointment.req_first_name.lower())
+        )
+    if not conditions:
+        return []
+    return list(
+        session.scalars(
+            select(Customer)
+            .where(Customer.practice_id == appointment.practice_id, or_(*conditions))
+            .order_by(Customer.last_name, Customer.first_name)
+            .limit(limit)
+        )
+    )
+
+
+def differences(appointment: Appointment, customer: Customer) -> dict[str, tuple[str, str]]:
+    """Fields where the request says something else than the customer's stored data."""
+    out = {}
+    for name in CUSTOMER_FIELDS:
+        submitted = getattr(appointment, f"req_{name}") or ""
+        stored = getattr(customer, name) or ""
+        if submitted and submitted.strip().lower() != stored.strip().lower():
+            out[name] = (stored, submitted)
+    return out
+
+
+def link_customer(
+    session: Session,
+    appointment: Appointment,
+    customer_id: int,
+    *,
+    user_id: int,
+    now: datetime,
+    take: tuple[str, ...] = (),
+) -> None:
+    """Link the request to a customer; only the fields staff chose (`take`) are overwritten."""
+    customer = owned(session, Customer, customer_id, appointment.practice_id)
+    for name in take:
+        if name in CUSTOMER_FIELDS and getattr(appointment, f"req_{name}"):
+            setattr(customer, name, getattr(appointment, f"req_{name}"))
+    appointment.customer = customer
+    appointment.updated_at = now
+    _note(appointment, now, user_id, f"customer linked: {customer.full_name}")
+    session.commit()
+
+
+def create_customer_from_request(
+    session: Session, appointment: Appointment, *, user_id: int, now: datetime
+) -> Customer:
+    customer = Customer(
+        practice_id=appointment.practice_id,
+        salutation=appointment.req_salutation,
+        first_name=appointment.req_first_name,
+        last_name=appointment.req_last_name or "?",
+        email=appointment.req_email or None,
+        phone=appointment.req_phone or None,
+        preferred_channel=Channel.EMAIL if appointment.req_email else Channel.SMS,
+        created_at=now,
+    )
+    session.add(customer)
+    appointment.customer = customer
+    appointment.updated_at = now
+    _note(appointment, now, user_id, f"customer created: {customer.full_name}")
+    session.commit()
+    return customer
+
+
+def _note(appointment: Appointment, now: datetime, user_id: int, note: str) -> None:
+    appointment.history.append(
+        StatusChange(
+            from_status=appointment.status,
+            to_status=appointment.status,
+            at=now,
+            by=Actor.USER,
+            user_id=user_id,
+            note=note,
+        )
+    )
+
+
+def inbox(
+    session: Session,
+    practice_id: int,
+    *,
+    branch_id: int | None = None,
+    processed: bool = False,
+    limit: int = 200,
+) -> list[Appointment]:
+    """Online requests in a start-kind status (or, with `processed`, the others), soonest first."""
+    kinds = [StatusKind.START]
+    query = (
+        select(Appointment)
+        .join(Status, Appointment.status_id == Status.id)
+        .where(Appointment.practice_id == practice_id, Appointment.blocked.is_(False))
+        .order_by(Appointment.start)
+        .limit(limit)
+    )
+    query = query.where(Status.kind.not_in(kinds) if processed else Status.kind.in_(kinds))
+    if processed:
+        query = query.where(Appointment.source == "online")
+    if branch_id:
+        query = query.where(Appointment.branch_id == branch_id)
+    return list(session.scalars(query))
+
+
+def inbox_version(session: Session, practice_id: int) -> str:
+    """Changes whenever any appointment of the practice changes: the inbox's ETag."""
+    count, latest = session.execute(
+        select(func.count(Appointment.id), func.max(Appointment.updated_at)).where(
+            Appointment.practice_id == practice_id
+        )
+    ).one()
+    return f"{count}-{latest.timestamp() if latest else 0}"

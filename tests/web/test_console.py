@@ -1,0 +1,374 @@
+"""The staff console through the test client: pages, fragments, triage, tenancy, bad input."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from core import demo
+from core.models import (
+    Appointment,
+    BlockedContact,
+    Customer,
+    Notification,
+    Practice,
+    Role,
+    Status,
+    StatusKind,
+    User,
+)
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+HX = {"HX-Request": "true"}
+
+
+class StaffActions:
+    """Log in and out like flaskr's AuthActions."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email=demo.ADMIN_EMAIL, password="pw"):
+        return self.client.post("/console/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def console(app, session, redis_conn):
+    app.config["CLOCK"] = lambda: NOW
+    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    client = app.test_client()
+    StaffActions(client).login()
+    return client
+
+
+def practice(session, slug="demo"):
+    return session.scalar(select(Practice).where(Practice.slug == slug))
+
+
+def requests_in_start(session):
+    return session.scalars(
+        select(Appointment)
+        .join(Status)
+        .where(Status.kind == StatusKind.START)
+        .order_by(Appointment.start)
+    ).all()
+
+
+def status_named(session, name):
+    return session.scalar(select(Status).where(Status.name == name))
+
+
+PAGES = [
+    "/console/inbox",
+    "/console/inbox?processed=1",
+    "/console/calendar",
+    "/console/calendar?view=week",
+    "/console/customers",
+    "/console/customers/new",
+    "/console/outbox",
+    "/console/settings",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_full_page_renders(console, path):
+    page = console.get(path)
+    assert page.status_code == 200
+    assert "<html" in page.text and "htmx-2.0.11.min.js" in page.text
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_pages_need_a_login(app, session):
+    demo.seed(session, now=NOW, admin_password_hash="x")
+    response = app.test_client().get("/console/inbox")
+    assert response.status_code == 302 and "/console/login" in response.location
+
+
+def test_wrong_password_is_refused_and_repeated_failures_are_throttled(app, session, redis_conn):
+    app.config["LOGIN_ATTEMPTS"] = 3
+    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    staff = StaffActions(app.test_client())
+    assert staff.login(password="wrong").status_code == 401
+    assert staff.login(password="wrong").status_code == 401
+    assert staff.login(password="wrong").status_code == 401
+    assert staff.login(password="pw").status_code == 429
+
+
+def test_inbox_lists_start_requests_soonest_first_and_answers_unchanged_polls_304(console, session):
+    page = console.get("/console/inbox")
+    starts = requests_in_start(session)
+    assert len(starts) >= 2
+    positions = [page.text.index(f'/console/appointments/{a.id}"') for a in starts]
+    assert positions == sorted(positions)
+    assert f"<title>({len(starts)}) Neue Online-Anfragen" in page.text
+    assert 'hx-trigger="every 120s"' in page.text
+    fragment = console.get("/console/inbox", headers=HX)
+    assert "<html" not in fragment.text and 'id="inbox"' in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    again = console.get("/console/inbox", headers={**HX, "If-None-Match": fragment.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    starts[0].updated_at = NOW + timedelta(seconds=1)
+    session.commit()
+    changed = console.get(
+        "/console/inbox", headers={**HX, "If-None-Match": fragment.headers["ETag"]}
+    )
+    assert changed.status_code == 200
+
+
+def test_new_arrivals_since_the_last_poll_are_highlighted(console, session):
+    since = (NOW - timedelta(minutes=30)).timestamp()
+    fragment = console.get(f"/console/inbox?since={since}", headers=HX)
+    assert 'class="new"' not in fragment.text  # the demo requests came earlier
+    a = requests_in_start(session)[0]
+    a.created_at = NOW
+    session.commit()
+    assert 'class="new"' in console.get(f"/console/inbox?since={since}", headers=HX).text
+
+
+def test_triage_create_customer_confirm_and_history(console, session):
+    a = requests_in_start(session)[0]
+    assert console.post(f"/console/appointments/{a.id}/new-customer").status_code == 303
+    confirmed = status_named(session, "Bestätigt")
+    response = console.post(f"/console/appointments/{a.id}/status", data={"status": confirmed.id})
+    assert response.status_code == 303
+    session.expire_all()
+    a = session.get(Appointment, a.id)
+    assert a.customer.last_name == a.req_last_name and a.status.name == "Bestätigt"
+    assert a.history[0].to_status.name == "Bestätigt"  # newest first
+    kinds = {
+        n.kind
+        for n in session.scalars(select(Notification).where(Notification.appointment_id == a.id))
+    }
+    assert "confirmation" in kinds
+    assert a.id not in [r.id for r in requests_in_start(session)]  # left the inbox
+
+
+def test_cancellation_needs_a_reason_which_the_email_row_carries(console, session):
+    a = requests_in_start(session)[0]
+    cancelled = status_named(session, "Abgesagt")
+    page = console.post(f"/console/appointments/{a.id}/status", data={"status": cancelled.id})
+    assert page.status_code == 422 and "Grund" in page.text
+    session.expire_all()
+    assert session.get(Appointment, a.id).status.kind is StatusKind.START
+    console.post(
+        f"/console/appointments/{a.id}/status",
+        data={"status": cancelled.id, "reason": "Akustiker erkrankt"},
+    )
+    row = session.scalar(
+        select(Notification).where(
+            Notification.kind == "cancellation", Notification.appointment_id == a.id
+        )
+    )
+    assert row.payload["reason"] == "Akustiker erkrankt"
+
+
+def test_linking_shows_differences_and_overwrites_only_what_staff_chose(console, session):
+    a = requests_in_start(session)[0]
+    known = Customer(
+        practice_id=a.practice_id,
+        first_name=a.req_first_name,
+        last_name=a.req_last_name,
+        email="alt@example.org",
+        phone="+4930999999",
+        created_at=NOW,
+    )
+    session.add(known)
+    session.commit()
+    page = console.get(f"/console/appointments/{a.id}")
+    assert "alt@example.org" in page.text and a.req_email in page.text
+    console.post(
+        f"/console/appointments/{a.id}/link", data={"customer": known.id, "take": ["email"]}
+    )
+    session.expire_all()
+    known = session.get(Customer, known.id)
+    assert known.email == a.req_email and known.phone == "+4930999999"
+    assert session.get(Appointment, a.id).customer_id == known.id
+
+
+def test_status_of_another_practice_and_moves_into_occupied_slots_change_nothing(console, session):
+    other = Practice(slug="other", name="Other", created_at=NOW)
+    foreign = Status(practice=other, name="Fremd", kind=StatusKind.CONFIRMED)
+    session.add_all([other, foreign])
+    session.commit()
+    a, b = requests_in_start(session)[:2]
+    page = console.post(f"/console/appointments/{a.id}/status", data={"status": foreign.id})
+    assert page.status_code == 422
+    tz_start = b.start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    page = console.post(
+        f"/console/appointments/{a.id}/move",
+        data={
+            "resource": b.resource_id,
+            "date": tz_start.date().isoformat(),
+            "time": tz_start.strftime("%H:%M"),
+        },
+    )
+    assert page.status_code == 422 and "überschneidet" in page.text
+    session.expire_all()
+    assert session.get(Appointment, a.id).status.kind is StatusKind.START
+
+
+def test_staff_create_an_appointment_and_the_calendar_shows_it(console, session):
+    p = practice(session)
+    customer = Customer(
+        practice_id=p.id,
+        last_name="Alt",
+        first_name="Oma",
+        phone="+493012345",
+        preferred_channel="sms",
+        created_at=NOW,
+    )
+    session.add(customer)
+    session.commit()
+    kind = p.appointment_types[0]
+    response = console.post(
+        "/console/calendar/appointments",
+        data={
+            "customer": customer.id,
+            "type": kind.id,
+            "resource": kind.resources[0].id,
+            "date": "2026-11-30",
+            "time": "08:00",
+        },
+    )
+    assert response.status_code == 303
+    page = console.get(response.location)
+    assert "Oma Alt" in page.text
+    again = console.post(
+        "/console/calendar/appointments",
+        data={
+            "customer": customer.id,
+            "type": kind.id,
+            "resource": kind.resources[0].id,
+            "date": "2026-11-30",
+            "time": "08:15",
+        },
+    )
+    assert again.status_code == 422
+
+
+def test_customers_search_create_edit_phone_only(console, session):
+    response = console.post(
+        "/console/customers/new",
+        data={
+            "last_name": "Alt",
+            "first_name": "Opa",
+            "phone": "030 1234567",
+            "preferred_channel": "sms",
+        },
+    )
+    assert response.status_code == 303
+    c = session.scalar(select(Customer).where(Customer.first_name == "Opa"))
+    assert c.phone == "+49301234567" and c.email is None
+    bad = console.post(
+        f"/console/customers/{c.id}",
+        data={"last_name": "", "email": "x@", "preferred_channel": "email"},
+    )
+    assert bad.status_code == 422
+    results = console.get("/console/customers?q=opa", headers=HX)
+    assert "Alt, Opa" in results.text and "<html" not in results.text
+
+
+def test_settings_are_for_admins_and_validated(app, console, session):
+    page = console.post(
+        "/console/settings", data={"embed_origins": "not an origin", "inbox_poll_seconds": "5"}
+    )
+    assert page.status_code == 422
+    ok = console.post(
+        "/console/settings",
+        data={"embed_origins": "https://praxis.example\n", "inbox_poll_seconds": "60"},
+    )
+    assert ok.status_code == 303
+    assert practice(session).origins == ["https://praxis.example"]
+    assert "&lt;iframe src=" in console.get("/console/settings").text
+    console.post("/console/settings/blocklist", data={"value": "Spam@Example.org"})
+    assert session.scalar(select(BlockedContact.value)) == "spam@example.org"
+    p = practice(session)
+    session.add(
+        User(
+            practice=p,
+            email="staff@demo.example",
+            role=Role.STAFF,
+            password_hash=generate_password_hash("pw"),
+            created_at=NOW,
+        )
+    )
+    session.commit()
+    staff = app.test_client()
+    StaffActions(staff).login("staff@demo.example")
+    assert staff.get("/console/settings").status_code == 403
+
+
+def test_outbox_lists_messages_and_retries_a_failed_one(console, session):
+    from core import outbox
+
+    n = outbox.add(session, requests_in_start(session)[0], "confirmation", "x@example.org", now=NOW)
+    n.state, n.last_error, n.attempts = "failed", "SMTP 550", 5
+    session.commit()
+    page = console.get("/console/outbox?state=failed")
+    assert "SMTP 550" in page.text
+    assert console.post(f"/console/outbox/{n.id}/retry").status_code == 303
+    session.expire_all()
+    assert session.get(Notification, n.id).state == "pending"
+
+
+def test_every_console_route_404s_for_another_practices_ids(app, session):
+    """Walk the URL map as practice B's admin with practice A's ids."""
+    demo.seed(session, now=NOW, admin_password_hash="x")
+    a_practice = practice(session)
+    b = Practice(slug="b", name="B", created_at=NOW)
+    session.add(b)
+    session.add(
+        User(
+            practice=b,
+            email="b@b.example",
+            role=Role.ADMIN,
+            password_hash=generate_password_hash("pw"),
+            created_at=NOW,
+        )
+    )
+    a_customer = Customer(practice=a_practice, last_name="A", created_at=NOW)
+    session.add(a_customer)
+    session.commit()
+    a_ids = {
+        "appointment_id": session.scalar(select(Appointment.id)),
+        "customer_id": a_customer.id,
+        "notification_id": 0,
+        "entry_id": 1,
+    }
+    session.add(BlockedContact(practice_id=a_practice.id, value="x@y.z", created_at=NOW))
+    session.commit()
+    a_ids["entry_id"] = session.scalar(select(BlockedContact.id))
+    from core import outbox
+
+    a_ids["notification_id"] = (
+        outbox.add(
+            session,
+            session.get(Appointment, a_ids["appointment_id"]),
+            "confirmation",
+            "x@example.org",
+            now=NOW,
+        ).id
+        or 0
+    )
+    session.commit()
+    a_ids["notification_id"] = session.scalar(select(Notification.id))
+    client = app.test_client()
+    StaffActions(client).login("b@b.example")
+    checked = 0
+    before = session.scalar(select(func.count()).select_from(Appointment))
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("console.") or not rule.arguments:
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(a_ids[name]), path)
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(path, method=method, data={"status": 1, "customer": 1})
+            assert response.status_code == 404, (method, path, response.status_code)
+            checked += 1
+    assert checked >= 8
+    assert session.scalar(select(func.count()).select_from(Appointment)) == before
