@@ -50,6 +50,12 @@ def _not_found(_error):
     return NotFound()
 
 
+def id_value(values, name: str) -> int | None:
+    """A positive database id from a form or query string, or None (never an overflow)."""
+    raw = values.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
+
+
 def practice() -> Practice:
     return db.session.get(Practice, current_user.practice_id)
 
@@ -89,7 +95,7 @@ def index():
 
 def inbox_context() -> dict:
     p = practice()
-    branch_id = request.args.get("branch", type=int)
+    branch_id = id_value(request.args, "branch")
     processed = request.args.get("processed") == "1"
     items = triage.inbox(db.session, p.id, branch_id=branch_id, processed=processed)
     since = request.args.get("since", type=float)
@@ -153,7 +159,7 @@ def appointment(appointment_id: int):
 @bp.post("/appointments/<int:appointment_id>/status")
 def change_status(appointment_id: int):
     a = get(Appointment, appointment_id)
-    status_id = request.form.get("status", type=int) or 0
+    status_id = id_value(request.form, "status") or 0
     try:
         triage.set_status(
             db.session,
@@ -184,7 +190,7 @@ def _detail_error(a: Appointment, message: str):
 @bp.post("/appointments/<int:appointment_id>/link")
 def link_customer(appointment_id: int):
     a = get(Appointment, appointment_id)
-    customer_id = request.form.get("customer", type=int) or 0
+    customer_id = id_value(request.form, "customer") or 0
     take = tuple(request.form.getlist("take"))
     try:
         triage.link_customer(
@@ -213,7 +219,7 @@ def calendar_context() -> dict:
     p = practice()
     tz = ZoneInfo(p.timezone)
     branches = p.branches
-    branch_id = request.args.get("branch", type=int)
+    branch_id = id_value(request.args, "branch")
     branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
     try:
         day = date.fromisoformat(request.args.get("date", ""))
@@ -275,9 +281,9 @@ def create_appointment():
     p = practice()
     form = request.form
     try:
-        customer = get(Customer, form.get("customer", type=int) or 0)
-        kind = get(AppointmentType, form.get("type", type=int) or 0)
-        resource = get(Resource, form.get("resource", type=int) or 0)
+        customer = get(Customer, id_value(form, "customer") or 0)
+        kind = get(AppointmentType, id_value(form, "type") or 0)
+        resource = get(Resource, id_value(form, "resource") or 0)
         start = _local_start(p, form.get("date", ""), form.get("time", ""))
         scheduling.create_for_customer(
             db.session,
@@ -311,7 +317,7 @@ def move_appointment(appointment_id: int):
 
     a = get(Appointment, appointment_id)
     try:
-        resource = get(Resource, request.form.get("resource", type=int) or a.resource_id)
+        resource = get(Resource, id_value(request.form, "resource") or a.resource_id)
         start = _local_start(practice(), request.form.get("date", ""), request.form.get("time", ""))
         scheduling.move(db.session, a, resource, start, user_id=current_user.user.id, now=utcnow())
     except (triage.NotFound, ValueError):
@@ -461,7 +467,7 @@ def _save_settings(p: Practice, form) -> dict:
     ]
     if bad:
         errors["embed_origins"] = _("Each line must be an origin like https://www.example.de")
-    poll = form.get("inbox_poll_seconds", type=int)
+    poll = id_value(form, "inbox_poll_seconds")
     if poll is None or not 10 <= poll <= 3600:
         errors["inbox_poll_seconds"] = _("Between 10 and 3600 seconds.")
     if not errors:
@@ -495,14 +501,6 @@ def _console_globals():
     """The banner when no worker delivers, and the branch list for filters."""
     if not request.blueprint == "console" or not current_user.is_authenticated:
         return {}
-    return {"workers_alive": workers_alive(), "StatusKind": StatusKind}
+    from notifications.queueing import worker_alive
 
-
-def workers_alive() -> bool:
-    """Whether any RQ worker is registered; False (banner shown) when Redis is unreachable."""
-    from rq import Worker
-
-    try:
-        return Worker.count(queue=current_app.extensions["rq_queue"]) > 0
-    except Exception:  # noqa: BLE001 - Redis down means nobody delivers
-        return False
+    return {"workers_alive": worker_alive(), "StatusKind": StatusKind}

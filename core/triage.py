@@ -23,6 +23,8 @@ class NotFound(Exception):
 
 def owned(session: Session, model, row_id: int, practice_id: int):
     """A row of the given practice, or NotFound: every console lookup goes through here."""
+    if not 0 < row_id < 2**31:  # beyond any id; the database would refuse the number
+        raise NotFound()
     row = session.get(model, row_id)
     if row is None or row.practice_id != practice_id:
         raise NotFound()

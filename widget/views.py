@@ -78,7 +78,7 @@ def wurl(endpoint: str, **values) -> str:
 
 def _int_arg(name: str) -> int | None:
     raw = request.values.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def online_types(practice: Practice) -> list[AppointmentType]:

@@ -193,5 +193,6 @@ def test_every_route_survives_the_same_nasty_value_in_every_field(fuzz_client, a
         path = build_path(rule, {name: "1" for name in rule.arguments})
         response = fuzz_client.post(path, data={name: nasty for name in FIELDS})
         assert response.status_code < 500, (rule.rule, response.status_code)
-        session.expire_all()
-        assert stored(session) == before, rule.rule
+        if response.status_code >= 400:
+            session.expire_all()
+            assert stored(session) == before, rule.rule
