@@ -23,6 +23,7 @@ from core.models import Notification, NotificationState
 
 JOB = "worker.deliver_notification"
 HELD = (JobStatus.QUEUED, JobStatus.STARTED)
+ONE_SECOND = timedelta(seconds=1)
 _INFO_KEY = "outbox_to_enqueue"
 log = logging.getLogger("termine.outbox")
 
@@ -70,14 +71,13 @@ def enqueue(rows: Iterable[tuple[int, datetime]]) -> bool:
     queue: Queue = current_app.extensions["rq_queue"]
     options = _job_options(current_app.config)
     try:
-        with queue.connection.pipeline() as pipe:
-            for notification_id, not_before in rows:
-                kwargs = {**options, "job_id": job_id(notification_id), "pipeline": pipe}
-                if not_before <= now:
-                    queue.enqueue(JOB, notification_id, **kwargs)
-                else:
-                    queue.enqueue_at(not_before, JOB, notification_id, **kwargs)
-            pipe.execute()
+        # One call per job: RQ cannot mix enqueue and enqueue_at in one Redis pipeline.
+        for notification_id, not_before in rows:
+            kwargs = {**options, "job_id": job_id(notification_id)}
+            if not_before <= now:
+                queue.enqueue(JOB, notification_id, **kwargs)
+            else:  # RQ's schedule keeps whole seconds: never wake a job early
+                queue.enqueue_at(not_before + ONE_SECOND, JOB, notification_id, **kwargs)
     except RedisError as error:
         log.warning(
             "outbox: Redis unavailable, the dispatcher will deliver later",
@@ -92,7 +92,9 @@ def _job_options(config) -> dict:
     because RQ's scheduler keeps whole seconds and must not wake a job before its row is due."""
     retries = max(config["RQ_RETRIES"] - 1, 0)
     base = timedelta(seconds=config["RQ_RETRY_DELAY"])
-    intervals = [int(outbox.backoff(n, base).total_seconds()) + 1 for n in range(1, retries + 1)]
+    intervals = [
+        int((outbox.backoff(n, base) + ONE_SECOND).total_seconds()) for n in range(1, retries + 1)
+    ]
     return {
         "job_timeout": config["RQ_JOB_TIMEOUT"],
         "retry": Retry(max=retries, interval=intervals) if retries else None,

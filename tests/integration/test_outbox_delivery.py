@@ -327,3 +327,77 @@ def test_two_worker_processes_send_200_due_messages_each_exactly_once(
     received = sorted(str(m["To"]) for m in smtp.messages)
     assert received == sorted(f"c{i}@example.org" for i in range(200))
     assert all(r.state is NotificationState.SENT and r.attempts == 1 for r in rows(db_session))
+
+
+def test_a_request_needing_approval_gets_a_request_received_mail_in_english(
+    mail_app, db_session, smtp, clock
+):
+    practice = demo_practice(db_session, clock)
+    practice.language = "en"
+    book(db_session, practice, clock, needs_approval=True)
+
+    burst(mail_app)
+
+    [received] = smtp.to(CUSTOMER)
+    assert received["Subject"] == "We have received your appointment request"
+    text = received.get_body(("plain",)).get_content()
+    assert "not confirmed yet" in text and "/cancel/" in text
+    assert not [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    [alert] = smtp.to("praxis@demo.example")
+    assert alert["Subject"].startswith("New online request: Beratung")
+
+
+def test_a_message_due_later_waits_for_its_time(mail_app, db_session, smtp, clock):
+    practice = demo_practice(db_session, clock)
+    appointment = book(db_session, practice, clock, commit=False)
+    db_session.query(Notification).delete()
+    later = datetime.now(UTC) + timedelta(seconds=2)
+    outbox.add(db_session, appointment, "confirmation", CUSTOMER, now=clock, not_before=later)
+    db_session.commit()
+
+    burst(mail_app)
+    assert smtp.messages == [] and dispatcher(mail_app) == 0
+
+    until(lambda: len(smtp.messages) == 1, step=lambda: burst(mail_app))
+    assert rows(db_session)[0].sent_at >= later
+
+
+def test_a_failed_row_set_back_to_pending_is_enqueued_again(mail_app, db_session, smtp, clock):
+    practice = demo_practice(db_session, clock)
+    appointment = book(db_session, practice, clock, commit=False)
+    db_session.query(Notification).delete()
+    row = outbox.add(db_session, appointment, "confirmation", CUSTOMER, now=clock)
+    row.state = NotificationState.FAILED
+    db_session.commit()
+    queue = mail_app.extensions["rq_queue"]
+    queue.empty()  # the jobs of the rows deleted above
+
+    row.state = NotificationState.PENDING  # what the console's "retry" does
+    db_session.commit()
+
+    assert queue.job_ids == [f"outbox-{row.id}"]
+    burst(mail_app)
+    assert len(smtp.messages) == 1
+
+
+def test_sms_rows_go_to_the_log_provider(mail_app, db_session, tmp_path, clock):
+    from core.models import Channel
+
+    practice = demo_practice(db_session, clock)
+    appointment = book(db_session, practice, clock, commit=False)
+    db_session.query(Notification).delete()
+    outbox.add(
+        db_session,
+        appointment,
+        "reminder",
+        "+4915112345678",
+        now=clock,
+        channel=Channel.SMS,
+        payload={"text": "Erinnerung: Ihr Termin morgen um 10:00"},
+    )
+    db_session.commit()
+
+    burst(mail_app)
+
+    [sms] = (tmp_path / "sms").glob("*.txt")
+    assert sms.read_text() == "To: +4915112345678\n\nErinnerung: Ihr Termin morgen um 10:00\n"
