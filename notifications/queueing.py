@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
@@ -122,8 +123,17 @@ def _held(job: Job | None) -> bool:
 
 
 def worker_alive() -> bool:
-    """Is any RQ worker registered? False when Redis is down (for the console's banner)."""
+    """Is any RQ worker registered? False when Redis is down (for the console's banner).
+
+    Asked on every console page, so it uses its own connection with sub-second timeouts
+    instead of the queue's (which waits seconds for a Redis that is down)."""
+    probe = current_app.extensions.get("redis_probe")
+    if probe is None:
+        probe = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=0.3, socket_timeout=0.5
+        )
+        current_app.extensions["redis_probe"] = probe
     try:
-        return Worker.count(connection=current_app.extensions["redis"]) > 0
+        return Worker.count(connection=probe) > 0
     except RedisError:
         return False
