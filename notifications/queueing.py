@@ -16,7 +16,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from core import outbox
@@ -107,15 +107,32 @@ def _job_options(config) -> dict:
 def dispatch(session: Session, now: datetime) -> int:
     """Enqueue every due pending row that no queued or running job holds; how many."""
     due = outbox.due(session, now)
-    session.rollback()  # end the read; the jobs lock rows themselves
     if not due:
+        session.rollback()
         return 0
     queue: Queue = current_app.extensions["rq_queue"]
     jobs = Job.fetch_many([job_id(i) for i in due], connection=queue.connection)
-    orphans = [i for i, job in zip(due, jobs, strict=True) if not _held(job)]
+    unlocked = _unlocked(session, due)
+    session.rollback()  # release the probe's locks; the jobs lock rows themselves
+    orphans = [
+        i
+        for i, job in zip(due, jobs, strict=True)
+        if not _held(job) or (job.get_status(refresh=False) == JobStatus.STARTED and i in unlocked)
+    ]
     if orphans and not enqueue((i, now) for i in orphans):
         return 0
     return len(orphans)
+
+
+def _unlocked(session: Session, ids: list[int]) -> set[int]:
+    """Rows no delivery holds right now. A job RQ still calls "started" whose row is unlocked
+    has died with its worker (SIGKILL, power loss): its row must be delivered again."""
+    if session.get_bind().dialect.name != "postgresql":
+        return set()  # SQLite runs one worker; RQ's own cleanup handles its dead jobs
+    query = (
+        select(Notification.id).where(Notification.id.in_(ids)).with_for_update(skip_locked=True)
+    )
+    return set(session.scalars(query))
 
 
 def _held(job: Job | None) -> bool:

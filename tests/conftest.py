@@ -144,11 +144,13 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    """A real SMTP server in the test process; `refuse` makes it answer 451 (try later)."""
+    """A real SMTP server in the test process; `refuse` makes it answer 451 (try later),
+    `delay` makes each message take that many seconds (a slow relay)."""
 
     def __init__(self) -> None:
         self.messages: list = []
         self.refuse = False
+        self.delay = 0.0
         self.port = free_port()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
@@ -157,6 +159,10 @@ class SmtpSink:
 
         if self.refuse:
             return "451 4.3.0 Try again later"
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         self.messages.append(message)
         return "250 OK"

@@ -16,8 +16,11 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def server(database_url, tmp_path, redis_conn, smtp):
-    server = start_server(database_url, tmp_path, {
-        "WIDGET_MIN_FILL_SECONDS": "0", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)})
+    server = start_server(
+        database_url,
+        tmp_path,
+        {"WIDGET_MIN_FILL_SECONDS": "0", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)},
+    )
     engine = create_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE practice SET inbox_poll_seconds = 2"))
@@ -49,8 +52,9 @@ def book_in_widget(page, server, first_name="Walter", email="walter@example.org"
     expect(page.get_by_role("heading", level=1)).to_contain_text("noch nicht bestätigt")
 
 
-def test_a_widget_booking_appears_in_the_open_inbox_and_is_confirmed(server, page,
-                                                                     page_without_js, smtp):
+def test_a_widget_booking_appears_in_the_open_inbox_and_is_confirmed(
+    server, page, page_without_js, smtp
+):
     log_in(page, server)
     expect(page).to_have_title(re.compile(r"Neue Online-Anfragen"))
     assert page.get_by_text("Walter Wunderlich").count() == 0
@@ -76,8 +80,14 @@ def test_console_pages_pass_axe(server, axe_page):
     page.goto(server.url + "/console/login")
     assert axe_violations(page) == []
     log_in(page, server)
-    for path in ("/console/inbox", "/console/calendar?view=week", "/console/customers",
-                 "/console/customers/new", "/console/outbox", "/console/settings"):
+    for path in (
+        "/console/inbox",
+        "/console/calendar?view=week",
+        "/console/customers",
+        "/console/customers/new",
+        "/console/outbox",
+        "/console/settings",
+    ):
         page.goto(server.url + path)
         assert axe_violations(page) == [], path
     page.goto(server.url + "/console/inbox")
