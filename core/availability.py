@@ -55,6 +55,9 @@ def day_slots(
 ) -> list[datetime]:
     """Bookable start instants (UTC) of one resource on one local day, ascending."""
     blocked = [_absence_utc(a, tz) for a in absences]
+    day_start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    day_end = day_start + timedelta(hours=26)
+    busy = [b for b in busy if b.start < day_end and b.end > day_start]  # this day's only
     slots = []
     for opens, closes in hours:
         for start in _grid(day, opens, closes, tz, rules):
@@ -72,9 +75,9 @@ def _grid(day: date, opens: time, closes: time, tz: ZoneInfo, rules: Rules) -> I
     """Wall-clock grid points in [opens, closes - duration], as UTC instants."""
     wall = datetime.combine(day, opens)
     last = datetime.combine(day, closes)
+    closing = local_instant(day, closes, tz)
     while wall + rules.duration <= last:
         instant = local_instant(day, wall.time(), tz)
-        closing = local_instant(day, closes, tz)
         # On a DST day wall-clock room and real duration differ: the real end must fit too.
         if instant is not None and (closing is None or instant + rules.duration <= closing):
             yield instant

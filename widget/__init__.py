@@ -10,21 +10,33 @@ bp = Blueprint("widget", __name__, url_prefix="/w")
 csrf.exempt(bp)
 
 
-@bp.after_request
-def widget_headers(response):
+def widget_csp(practice) -> str:
     """Strict CSP; framing only by the practice's own homepage (and ourselves)."""
     ancestors = ["'self'"]
-    practice = g.get("practice")
     if practice is not None:
         ancestors += practice.origins
     if current_app.config["APP_ENV"] == "development":
         ancestors += ["http://localhost:*", "http://127.0.0.1:*"]
-    response.headers["Content-Security-Policy"] = (
+    return (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
         f"base-uri 'none'; frame-ancestors {' '.join(ancestors)}"
     )
+
+
+@bp.after_request
+def widget_headers(response):
+    if "Content-Security-Policy" not in response.headers:  # a cached page brings its own
+        response.headers["Content-Security-Policy"] = widget_csp(g.get("practice"))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.record_once
+def _install_cache_hook(_state) -> None:
+    from app import db
+    from widget import cache
+
+    cache.install(db.session.session_factory.class_)
 
 
 # Route modules attach their views to bp.

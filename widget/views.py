@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import (
+    Response,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,7 +30,7 @@ from app import db, utcnow
 from core import availability, booking, ratelimit, tokens
 from core.availability import local_instant
 from core.models import AppointmentType, Branch, Practice
-from widget import bp, links
+from widget import bp, cache, links, widget_csp
 from widget.cancel import load_appointment, same_origin
 from widget.form import SALUTATIONS, BookingForm
 
@@ -160,7 +162,28 @@ def _nothing_to_choose(practice: Practice) -> bool:
 
 @bp.get("/<slug>/week")
 def week(slug: str):
+    """The week grid, served from the shared cache while the practice's calendar is unchanged."""
+    minute = int(utcnow().timestamp() // 60)
+    csp, body = cache.lookup(slug, request.query_string, minute)
+    if body is not None:
+        response = Response(body, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = csp
+        return response
     practice = load_practice(slug)
+    response = make_response(_week_page(practice, slug))
+    if response.status_code == 200:
+        cache.store(
+            slug,
+            practice.id,
+            request.query_string,
+            minute,
+            widget_csp(practice),
+            response.get_data(),
+        )
+    return response
+
+
+def _week_page(practice: Practice, slug: str):
     choice = Choice.from_request(practice)
     if not choice.complete:
         return redirect(wurl("widget.entry", slug=slug, **choice.params()))

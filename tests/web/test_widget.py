@@ -263,3 +263,14 @@ def test_booking_still_works_when_redis_is_down(widget, session, app):
     app.extensions["redis"] = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
     _, token = open_form(widget, session)
     assert post(widget, token).status_code == 303
+
+
+def test_the_cached_week_page_changes_as_soon_as_a_booking_is_made(widget, session, redis_conn):
+    before = week_page(widget, session, resource=1)
+    assert redis_conn.keys("week:*")  # served and cached
+    first = slot_links(before)[0]
+    assert slot_links(week_page(widget, session, resource=1))[0] == first  # from the cache
+    form = widget.get("/w/demo/" + first)
+    assert post(widget, token_of(form)).status_code == 303
+    after = week_page(widget, session, resource=1)
+    assert first not in slot_links(after)
