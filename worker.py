@@ -41,9 +41,18 @@ def dispatch_outbox() -> int:
         return queueing.dispatch(db.session, utcnow())
 
 
+def anonymise_expired_requests() -> int:
+    """GDPR retention: anonymise old cancelled, declined and never-linked requests."""
+    from app import db, utcnow
+    from core import privacy
+
+    with current_app.app_context():
+        return privacy.anonymise_expired(db.session, utcnow())
+
+
 # Periodic jobs: (function, seconds between runs). Each must be idempotent, since several
 # schedulers may run.
-PERIODIC = [(dispatch_outbox, 60)]
+PERIODIC = [(dispatch_outbox, 60), (anonymise_expired_requests, 24 * 3600)]
 
 
 def run_periodic(redis_url: str, queue_name: str) -> None:

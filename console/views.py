@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -397,6 +397,31 @@ def customer(customer_id: int | None = None):
         practice=practice(),
         status=422 if form.errors else 200,
     )
+
+
+@bp.get("/customers/<int:customer_id>/export")
+def export_customer(customer_id: int):
+    """Everything stored about the customer as JSON (GDPR Art. 15)."""
+    from core import privacy
+
+    c = get(Customer, customer_id)
+    response = jsonify(privacy.export_customer(db.session, c))
+    response.headers["Content-Disposition"] = f'attachment; filename="kunde-{c.id}.json"'
+    return response
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@admin_only
+def erase_customer(customer_id: int):
+    """Erase the customer (GDPR Art. 17): appointments stay, anonymous and unlinked."""
+    from core import privacy
+
+    c = get(Customer, customer_id)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("console.customer", customer_id=c.id), code=303)
+    privacy.erase_customer(db.session, c, utcnow())
+    db.session.commit()
+    return redirect(url_for("console.customers"), code=303)
 
 
 # --- Outbox --------------------------------------------------------------------------------

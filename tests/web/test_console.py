@@ -372,3 +372,20 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
             checked += 1
     assert checked >= 8
     assert session.scalar(select(func.count()).select_from(Appointment)) == before
+
+
+def test_customer_export_and_erasure(console, session):
+    a = requests_in_start(session)[0]
+    console.post(f"/console/appointments/{a.id}/new-customer")
+    session.expire_all()
+    customer_id = session.get(Appointment, a.id).customer_id
+    export = console.get(f"/console/customers/{customer_id}/export")
+    assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
+    assert export.json["appointments"][0]["submitted"]["email"] == a.req_email
+    assert console.post(f"/console/customers/{customer_id}/erase").status_code == 303  # no confirm
+    assert session.get(Customer, customer_id) is not None
+    console.post(f"/console/customers/{customer_id}/erase", data={"confirm": "yes"})
+    session.expire_all()
+    assert session.get(Customer, customer_id) is None
+    kept = session.get(Appointment, a.id)
+    assert kept.customer_id is None and kept.req_email == ""
