@@ -6,6 +6,7 @@ render the page or its fragment with `render`. Each page has one context builder
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
@@ -83,6 +84,21 @@ def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
 @bp.app_template_filter("ago")
 def _ago(dt: datetime) -> str:
     return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)
+
+
+@bp.get("/status-colours.css")
+def status_css():
+    """The practice's status colours as classes: a strict CSP forbids inline style attributes."""
+    rules = []
+    for status in practice().statuses:
+        colour = status.color if re.fullmatch(r"#[0-9a-fA-F]{6}", status.color or "") else "#6b7280"
+        rules.append(
+            f".status-{status.id} {{ border-color: {colour}; border-left-color: {colour}; }}\n"
+            f".status-{status.id} .dot {{ background: {colour}; }}"
+        )
+    response = current_app.response_class("\n".join(rules), mimetype="text/css")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
 
 
 @bp.get("/")

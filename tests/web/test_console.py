@@ -389,3 +389,12 @@ def test_customer_export_and_erasure(console, session):
     assert session.get(Customer, customer_id) is None
     kept = session.get(Appointment, a.id)
     assert kept.customer_id is None and kept.req_email == ""
+
+
+def test_status_colours_come_from_a_stylesheet_not_inline_styles(console, session):
+    page = console.get("/console/inbox")
+    assert 'style="' not in page.text
+    css = console.get("/console/status-colours.css")
+    bestaetigt = status_named(session, "Bestätigt")
+    assert css.mimetype == "text/css"
+    assert f".status-{bestaetigt.id} .dot {{ background: {bestaetigt.color}; }}" in css.text
