@@ -482,19 +482,34 @@ def settings():
             db.session.commit()
             return redirect(url_for("console.settings"), code=303)
         db.session.rollback()
+    return settings_page(errors=errors)
+
+
+def settings_page(errors: dict | None = None, action_error: str | None = None):
+    from core import settings as rules
+    from core.models import User
+
+    p = practice()
     blocked = db.session.scalars(
         select(BlockedContact)
         .where(BlockedContact.practice_id == p.id)
         .order_by(BlockedContact.value)
     ).all()
+    users = db.session.scalars(
+        select(User).where(User.practice_id == p.id).order_by(User.email)
+    ).all()
     widget_url = current_app.config["BASE_URL"] + url_for("widget.entry", slug=p.slug)
     return render(
         "console/settings.html",
         practice=p,
-        errors=errors,
+        errors=errors or {},
         blocked=blocked,
         widget_url=widget_url,
-        status=422 if errors else 200,
+        users=users,
+        kinds=list(StatusKind),
+        format_hours=rules.format_hours,
+        action_error=action_error,
+        status=422 if errors or action_error else 200,
     )
 
 
@@ -517,6 +532,146 @@ def _save_settings(p: Practice, form) -> dict:
         p.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
         p.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
     return errors
+
+
+def _settings_action(action):
+    """Run a settings change; a SettingsError re-renders the page with its message."""
+    from core.settings import SettingsError
+
+    try:
+        action()
+        db.session.commit()
+    except SettingsError as error:
+        db.session.rollback()
+        return settings_page(action_error=str(error))
+    return redirect(url_for("console.settings"), code=303)
+
+
+def _flag(name: str) -> bool:
+    return request.form.get(name) == "yes"
+
+
+def _number(name: str, default: int = 0) -> int:
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
+
+
+@bp.post("/settings/statuses/new", defaults={"status_id": None})
+@bp.post("/settings/statuses/<int:status_id>")
+@admin_only
+def save_status(status_id: int | None):
+    from core import settings as rules
+
+    p = practice()
+    status = get(Status, status_id) if status_id else None
+    return _settings_action(
+        lambda: rules.save_status(
+            db.session,
+            p,
+            status,
+            name=request.form.get("name", ""),
+            description=request.form.get("description", ""),
+            position=_number("position"),
+            kind=request.form.get("kind", ""),
+            colour=request.form.get("color", ""),
+            is_default=_flag("is_default"),
+        )
+    )
+
+
+@bp.post("/settings/types/new", defaults={"type_id": None})
+@bp.post("/settings/types/<int:type_id>")
+@admin_only
+def save_type(type_id: int | None):
+    from core import settings as rules
+
+    p = practice()
+    kind = get(AppointmentType, type_id) if type_id else None
+    resource_ids = [
+        int(v)
+        for v in request.form.getlist("resources")
+        if v.isascii() and v.isdigit() and len(v) < 10
+    ]
+    return _settings_action(
+        lambda: rules.save_type(
+            db.session,
+            p,
+            kind,
+            name=request.form.get("name", ""),
+            duration=_number("duration"),
+            capacity=_number("capacity", 1),
+            online_bookable=_flag("online_bookable"),
+            requires_approval=_flag("requires_approval"),
+            reminders_allowed=_flag("reminders_allowed"),
+            resource_ids=resource_ids,
+            initial_status_id=id_value(request.form, "initial_status"),
+        )
+    )
+
+
+@bp.post("/settings/resources/<int:resource_id>/hours")
+@admin_only
+def save_hours(resource_id: int):
+    from core import settings as rules
+
+    resource = get(Resource, resource_id)
+    return _settings_action(lambda: rules.save_hours(resource, request.form.get("hours", "")))
+
+
+@bp.post("/settings/resources/<int:resource_id>/absences")
+@admin_only
+def add_absence(resource_id: int):
+    from core import settings as rules
+
+    resource = get(Resource, resource_id)
+    return _settings_action(
+        lambda: rules.add_absence(
+            db.session,
+            resource,
+            request.form.get("starts", ""),
+            request.form.get("ends", ""),
+            request.form.get("reason", ""),
+        )
+    )
+
+
+@bp.post("/settings/absences/<int:absence_id>/delete")
+@admin_only
+def delete_absence(absence_id: int):
+    from core.models import Absence
+
+    absence = db.session.get(Absence, absence_id) if 0 < absence_id < 2**31 else None
+    if absence is None or absence.resource.practice_id != current_user.practice_id:
+        raise triage.NotFound()
+    db.session.delete(absence)
+    db.session.commit()
+    return redirect(url_for("console.settings"), code=303)
+
+
+@bp.post("/settings/users")
+@admin_only
+def add_user():
+    from werkzeug.security import generate_password_hash
+
+    from core import accounts
+
+    password = request.form.get("password", "")
+    if len(password) < 10:
+        return settings_page(action_error=_("The password needs at least 10 characters."))
+    try:
+        accounts.create_user(
+            db.session,
+            slug=practice().slug,
+            email=request.form.get("email", "")[:254],
+            name=request.form.get("name", "")[:200],
+            role="admin" if request.form.get("role") == "admin" else "staff",
+            password_hash=generate_password_hash(password),
+            now=utcnow(),
+        )
+    except accounts.AccountError as error:
+        db.session.rollback()
+        return settings_page(action_error=str(error))
+    return redirect(url_for("console.settings"), code=303)
 
 
 @bp.post("/settings/blocklist")

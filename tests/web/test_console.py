@@ -338,10 +338,22 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
         "customer_id": a_customer.id,
         "notification_id": 0,
         "entry_id": 1,
+        "status_id": a_practice.statuses[0].id,
+        "type_id": a_practice.appointment_types[0].id,
+        "resource_id": a_practice.branches[0].resources[0].id,
+        "absence_id": 0,
     }
     session.add(BlockedContact(practice_id=a_practice.id, value="x@y.z", created_at=NOW))
     session.commit()
     a_ids["entry_id"] = session.scalar(select(BlockedContact.id))
+    from core.models import Absence
+
+    absence = Absence(
+        resource_id=a_ids["resource_id"], starts=datetime(2026, 12, 24), ends=datetime(2026, 12, 25)
+    )
+    session.add(absence)
+    session.commit()
+    a_ids["absence_id"] = absence.id
     from core import outbox
 
     a_ids["notification_id"] = (
@@ -361,7 +373,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
     checked = 0
     before = session.scalar(select(func.count()).select_from(Appointment))
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("console.") or not rule.arguments:
+        if not rule.endpoint.startswith("console.") or "<" not in rule.rule:
             continue
         path = rule.rule
         for name in rule.arguments:
@@ -398,3 +410,71 @@ def test_status_colours_come_from_a_stylesheet_not_inline_styles(console, sessio
     bestaetigt = status_named(session, "Bestätigt")
     assert css.mimetype == "text/css"
     assert f".status-{bestaetigt.id} .dot {{ background: {bestaetigt.color}; }}" in css.text
+
+
+def test_settings_edit_statuses_types_hours_absences_and_users(console, session):
+    p = practice(session)
+    default = next(s for s in p.statuses if s.is_default)
+    bad = console.post(
+        f"/console/settings/statuses/{default.id}",
+        data={"name": "Online-Anfrage", "kind": "start", "color": "#b45309", "position": "0"},
+    )
+    assert bad.status_code == 422  # no default start status left
+    assert (
+        console.post(
+            "/console/settings/statuses/new",
+            data={"name": "Rückruf", "kind": "progress", "color": "#123456", "position": "9"},
+        ).status_code
+        == 303
+    )
+    kind = p.appointment_types[0]
+    assert (
+        console.post(
+            f"/console/settings/types/{kind.id}",
+            data={
+                "name": "Hörtest lang",
+                "duration": "45",
+                "capacity": "1",
+                "online_bookable": "yes",
+                "resources": [str(r.id) for r in kind.resources],
+            },
+        ).status_code
+        == 303
+    )
+    resource = kind.resources[0]
+    assert (
+        console.post(
+            f"/console/settings/resources/{resource.id}/hours", data={"hours": "Mo 25:00-26:00"}
+        ).status_code
+        == 422
+    )
+    assert (
+        console.post(
+            f"/console/settings/resources/{resource.id}/hours",
+            data={"hours": "Mo 08:00-12:00\nDi 08:00-12:00, 13:00-17:00"},
+        ).status_code
+        == 303
+    )
+    assert (
+        console.post(
+            f"/console/settings/resources/{resource.id}/absences",
+            data={
+                "starts": "2026-12-24T00:00",
+                "ends": "2026-12-27T00:00",
+                "reason": "Weihnachten",
+            },
+        ).status_code
+        == 303
+    )
+    assert (
+        console.post(
+            "/console/settings/users",
+            data={"email": "neu@demo.example", "password": "lang-genug-123", "role": "staff"},
+        ).status_code
+        == 303
+    )
+    session.expire_all()
+    assert session.get(type(kind), kind.id).duration_minutes == 45
+    assert len(session.get(type(resource), resource.id).working_hours) == 3
+    assert session.scalar(select(User).where(User.email == "neu@demo.example")) is not None
+    assert "Weihnachten" in console.get("/console/settings").text
