@@ -415,6 +415,16 @@ def customer(customer_id: int | None = None):
     )
 
 
+@bp.post("/customers/<int:customer_id>/merge")
+def merge_customer(customer_id: int):
+    """Merge the chosen duplicate into this customer."""
+    keep = get(Customer, customer_id)
+    duplicate = get(Customer, id_value(request.form, "duplicate") or 0)
+    triage.merge_customers(db.session, keep, duplicate, user_id=current_user.user.id, now=utcnow())
+    db.session.commit()
+    return redirect(url_for("console.customer", customer_id=keep.id), code=303)
+
+
 @bp.get("/customers/<int:customer_id>/export")
 def export_customer(customer_id: int):
     """Everything stored about the customer as JSON (GDPR Art. 15)."""

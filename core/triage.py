@@ -12,7 +12,16 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import booking, outbox, workflow
-from core.models import Actor, Appointment, Channel, Customer, Status, StatusChange, StatusKind
+from core.models import (
+    Actor,
+    Appointment,
+    Channel,
+    CoordinationRequest,
+    Customer,
+    Status,
+    StatusChange,
+    StatusKind,
+)
 
 CUSTOMER_FIELDS = ("salutation", "first_name", "last_name", "email", "phone")
 
@@ -182,3 +191,34 @@ def inbox_version(session: Session, practice_id: int) -> str:
         )
     ).one()
     return f"{count}-{latest.timestamp() if latest else 0}"
+
+
+def merge_customers(
+    session: Session, keep: Customer, duplicate: Customer, *, user_id: int, now: datetime
+) -> int:
+    """Merge a duplicate into `keep`: its appointments move over (each noted in its history),
+    fields `keep` lacks are filled from the duplicate, the duplicate is deleted. Returns how
+    many appointments moved; the caller commits."""
+    if keep.id == duplicate.id or keep.practice_id != duplicate.practice_id:
+        raise NotFound()
+    for name in (*CUSTOMER_FIELDS, "notes"):
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+    moved = list(
+        session.scalars(select(Appointment).where(Appointment.customer_id == duplicate.id))
+    )
+    for appointment in moved:
+        appointment.customer = keep
+        _note(
+            appointment,
+            now,
+            user_id,
+            f"customer merged: {duplicate.full_name} (#{duplicate.id}) into #{keep.id}",
+        )
+    session.execute(
+        CoordinationRequest.__table__.update()
+        .where(CoordinationRequest.customer_id == duplicate.id)
+        .values(customer_id=keep.id)
+    )
+    session.delete(duplicate)
+    return len(moved)

@@ -478,3 +478,27 @@ def test_settings_edit_statuses_types_hours_absences_and_users(console, session)
     assert len(session.get(type(resource), resource.id).working_hours) == 3
     assert session.scalar(select(User).where(User.email == "neu@demo.example")) is not None
     assert "Weihnachten" in console.get("/console/settings").text
+
+
+def test_merging_two_duplicates_moves_appointments_and_records_it(console, session):
+    a, b = requests_in_start(session)[:2]
+    for appointment in (a, b):
+        console.post(f"/console/appointments/{appointment.id}/new-customer")
+    session.expire_all()
+    keep, duplicate = (
+        session.get(Appointment, a.id).customer,
+        session.get(Appointment, b.id).customer,
+    )
+    keep.phone = None
+    session.commit()
+    response = console.post(f"/console/customers/{keep.id}/merge", data={"duplicate": duplicate.id})
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Customer, duplicate.id) is None
+    moved = session.get(Appointment, b.id)
+    assert moved.customer_id == keep.id and "merged" in moved.history[0].note
+    assert session.get(Customer, keep.id).phone == b.req_phone  # filled from the duplicate
+    assert (
+        console.post(f"/console/customers/{keep.id}/merge", data={"duplicate": keep.id}).status_code
+        == 404
+    )
