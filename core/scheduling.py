@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import booking, events, outbox
+from core import booking, events, outbox, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -85,15 +85,11 @@ def move(
     appointment.start, appointment.end = start, end
     appointment.ics_sequence += 1
     appointment.updated_at = now
-    appointment.history.append(
-        StatusChange(
-            from_status=appointment.status,
-            to_status=appointment.status,
-            at=now,
-            by=Actor.USER,
-            user_id=user_id,
-            note=f"moved from {old.isoformat()} to {start.isoformat()}",
-        )
+    workflow.add_note(
+        appointment,
+        now=now,
+        user_id=user_id,
+        note=f"moved from {old.isoformat()} to {start.isoformat()}",
     )
     outbox.record(session, [events.AppointmentMoved(appointment.id)], now)
     session.commit()

@@ -19,7 +19,6 @@ from core.models import (
     CoordinationRequest,
     Customer,
     Status,
-    StatusChange,
     StatusKind,
 )
 
@@ -120,7 +119,9 @@ def link_customer(
             setattr(customer, name, getattr(appointment, f"req_{name}"))
     appointment.customer = customer
     appointment.updated_at = now
-    _note(appointment, now, user_id, f"customer linked: {customer.full_name}")
+    workflow.add_note(
+        appointment, now=now, user_id=user_id, note=f"customer linked: {customer.full_name}"
+    )
     session.commit()
 
 
@@ -140,22 +141,11 @@ def create_customer_from_request(
     session.add(customer)
     appointment.customer = customer
     appointment.updated_at = now
-    _note(appointment, now, user_id, f"customer created: {customer.full_name}")
+    workflow.add_note(
+        appointment, now=now, user_id=user_id, note=f"customer created: {customer.full_name}"
+    )
     session.commit()
     return customer
-
-
-def _note(appointment: Appointment, now: datetime, user_id: int, note: str) -> None:
-    appointment.history.append(
-        StatusChange(
-            from_status=appointment.status,
-            to_status=appointment.status,
-            at=now,
-            by=Actor.USER,
-            user_id=user_id,
-            note=note,
-        )
-    )
 
 
 def inbox(
@@ -209,11 +199,11 @@ def merge_customers(
     )
     for appointment in moved:
         appointment.customer = keep
-        _note(
+        workflow.add_note(
             appointment,
-            now,
-            user_id,
-            f"customer merged: {duplicate.full_name} (#{duplicate.id}) into #{keep.id}",
+            now=now,
+            user_id=user_id,
+            note=f"customer merged: {duplicate.full_name} (#{duplicate.id}) into #{keep.id}",
         )
     session.execute(
         CoordinationRequest.__table__.update()

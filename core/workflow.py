@@ -70,3 +70,17 @@ def change_status(
     if new.kind is K.DECLINED:
         return [events.AppointmentDeclined(aid, by)]
     return []
+
+
+def add_note(appointment: Appointment, *, now: datetime, user_id: int | None, note: str) -> None:
+    """A history entry that is not a status move (moved, customer linked, merged)."""
+    appointment.history.append(
+        StatusChange(
+            from_status=appointment.status,
+            to_status=appointment.status,
+            at=now,
+            by=Actor.USER,
+            user_id=user_id,
+            note=note,
+        )
+    )

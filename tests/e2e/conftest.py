@@ -156,3 +156,25 @@ def axe_violations(page) -> list[dict]:
                         nodes: v.nodes.map(n => n.target.join(' '))}))"""
     )
     return result
+
+
+def fill_details(
+    page, first_name="Erika", last_name="Mustermann", email="erika@example.org", phone="030 1234567"
+) -> None:
+    """Fill the widget's booking form as a customer would, consent included."""
+    page.get_by_label("Vorname").fill(first_name)
+    page.get_by_label("Nachname").fill(last_name)
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Telefon").fill(phone)
+    page.get_by_label("Ich bin einverstanden").check()
+
+
+def book_in_widget(page, base_url: str, kind: str = "Hörtest", slot: int = 0, **details) -> None:
+    """Choose the kind at Filiale Mitte, take the slot-th free time and book it."""
+    page.goto(base_url + "/w/demo/")
+    page.get_by_label(kind).check()
+    page.get_by_label("Filiale Mitte").check()
+    page.get_by_role("button", name="Freie Termine anzeigen").click()
+    page.locator("table.grid a").nth(slot).click()
+    fill_details(page, **details)
+    page.get_by_role("button", name="Verbindlich buchen").click()

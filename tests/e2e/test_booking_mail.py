@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import axe_violations, start_server
+from tests.e2e.conftest import axe_violations, book_in_widget, start_server
 
 pytestmark = pytest.mark.e2e
 FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
@@ -36,28 +36,13 @@ def status_kind(database_url: str) -> str:
     return kind
 
 
-def book_in_widget(page, base_url: str) -> None:
-    """The first free "Hörtest" slot at Filiale Mitte, booked without JavaScript."""
-    page.goto(base_url + "/w/demo/")
-    page.get_by_label("Hörtest").check()
-    page.get_by_label("Filiale Mitte").check()
-    page.get_by_role("button", name="Freie Termine anzeigen").click()
-    page.locator("table.grid a").first.click()
-    page.get_by_label("Vorname").fill("Erika")
-    page.get_by_label("Nachname").fill("Mustermann")
-    page.get_by_label("E-Mail").fill("lena.neu@example.org")
-    page.get_by_label("Telefon").fill("030 1234567")
-    page.get_by_label("Ich bin einverstanden").check()
-    page.get_by_role("button", name="Verbindlich buchen").click()
-
-
 def calendar_of(message) -> tuple[str, Calendar]:
     [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     return part.get_param("method"), Calendar.from_ical(part.get_content())
 
 
 def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, database_url):
-    book_in_widget(page_without_js, server.url)
+    book_in_widget(page_without_js, server.url, email="lena.neu@example.org")
     page = page_without_js
     assert smtp.messages == []  # nothing is sent by the web process itself
 
@@ -92,7 +77,7 @@ def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, 
 
 
 def test_cancel_pages_pass_axe(server, axe_page, smtp, page_without_js):
-    book_in_widget(page_without_js, server.url)
+    book_in_widget(page_without_js, server.url, email="lena.neu@example.org")
     server.worker_burst()
     body = smtp.to("lena.neu@example.org")[0].get_body(("plain",)).get_content()
     cancel_url = next(w for w in body.split() if "/cancel/" in w)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, start_server
+from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, book_in_widget, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -37,28 +37,23 @@ def log_in(page, server):
     page.get_by_role("button", name="Anmelden").click()
 
 
-def book_in_widget(page, server, first_name="Walter", email="walter@example.org"):
-    page.goto(server.url + "/w/demo/")
-    page.get_by_label("Beratung").check()
-    page.get_by_label("Filiale Mitte").check()
-    page.get_by_role("button", name="Freie Termine anzeigen").click()
-    page.locator("table.grid a").nth(5).click()
-    page.get_by_label("Vorname").fill(first_name)
-    page.get_by_label("Nachname").fill("Wunderlich")
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Telefon").fill("0151 23456789")
-    page.get_by_label("Ich bin einverstanden").check()
-    page.get_by_role("button", name="Verbindlich buchen").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("noch nicht bestätigt")
-
-
 def test_a_widget_booking_appears_in_the_open_inbox_and_is_confirmed(
     server, page, page_without_js, smtp
 ):
     log_in(page, server)
     expect(page).to_have_title(re.compile(r"Neue Online-Anfragen"))
     assert page.get_by_text("Walter Wunderlich").count() == 0
-    book_in_widget(page_without_js, server)
+    book_in_widget(
+        page_without_js,
+        server.url,
+        kind="Beratung",
+        slot=5,
+        first_name="Walter",
+        last_name="Wunderlich",
+        email="walter@example.org",
+        phone="0151 23456789",
+    )
+    expect(page_without_js.get_by_role("heading", level=1)).to_contain_text("noch nicht bestätigt")
     expect(page.get_by_text("Walter Wunderlich")).to_be_visible(timeout=15_000)  # the poll
     expect(page.locator("tr.new")).to_have_count(1)
     page.locator("tr.new a").first.click()

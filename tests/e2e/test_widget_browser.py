@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import axe_violations, start_server
+from tests.e2e.conftest import axe_violations, book_in_widget, fill_details, start_server
 
 pytestmark = pytest.mark.e2e
 FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
@@ -74,17 +74,7 @@ def test_twenty_concurrent_bookings_of_one_slot_make_exactly_one_appointment(ser
 
 def test_a_customer_without_javascript_books_through_the_whole_flow(server, page_without_js):
     page = page_without_js
-    page.goto(server.url + "/w/demo/")
-    page.get_by_label("Hörtest").check()
-    page.get_by_label("Filiale Mitte").check()
-    page.get_by_role("button", name="Freie Termine anzeigen").click()
-    page.locator("table.grid a").first.click()
-    page.get_by_label("Vorname").fill("Erika")
-    page.get_by_label("Nachname").fill("Mustermann")
-    page.get_by_label("E-Mail").fill("erika@example.org")
-    page.get_by_label("Telefon").fill("030 1234567")
-    page.get_by_label("Ich bin einverstanden").check()
-    page.get_by_role("button", name="Verbindlich buchen").click()
+    book_in_widget(page, server.url)
     assert page.get_by_role("heading", level=1).inner_text() == "Ihr Termin ist bestätigt"
     page.set_viewport_size({"width": 320, "height": 720})
     for path in ("/w/demo/", "/w/demo/week?type=1&branch=1"):
@@ -110,11 +100,7 @@ def test_every_widget_page_passes_axe(server, axe_page):
     page.get_by_role("button", name="Verbindlich buchen").click()  # empty: errors
     assert page.locator(".error-summary").count() == 1
     check()
-    page.get_by_label("Vorname").fill("Erika")
-    page.get_by_label("Nachname").fill("Mustermann")
-    page.get_by_label("E-Mail").fill("erika@example.org")
-    page.get_by_label("Telefon").fill("030 1234567")
-    page.get_by_label("Ich bin einverstanden").check()
+    fill_details(page)
     page.get_by_role("button", name="Verbindlich buchen").click()
     check()  # success
     cancel = page.get_by_role("link", name="Diesen Termin absagen").get_attribute("href")
