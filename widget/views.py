@@ -26,7 +26,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import db, utcnow
+from app import LANGUAGES, db, utcnow
 from core import availability, booking, ratelimit, tokens
 from core.availability import local_instant
 from core.models import AppointmentType, Branch, Practice
@@ -63,19 +63,20 @@ def load_practice(slug: str) -> Practice:
 @bp.app_template_global("wurl_query")
 def wurl_query(**values) -> str:
     """The query string of a widget link (with `lang`), for compact links in the week grid."""
-    lang = request.values.get("lang")
-    if lang in ("de", "en"):
-        values.setdefault("lang", lang)
-    return urlencode(values)
+    return urlencode(_with_lang(values))
 
 
 @bp.app_template_global("wurl")
 def wurl(endpoint: str, **values) -> str:
     """url_for that keeps `?lang=` through the whole flow (no cookie remembers it)."""
+    return url_for(endpoint, **_with_lang(values))
+
+
+def _with_lang(values: dict) -> dict:
     lang = request.values.get("lang")
-    if lang in ("de", "en"):
+    if lang in LANGUAGES:
         values.setdefault("lang", lang)
-    return url_for(endpoint, **values)
+    return values
 
 
 def _int_arg(name: str) -> int | None:
