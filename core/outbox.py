@@ -37,6 +37,8 @@ class Kind:
     CANCELLATION = "cancellation"
     STAFF_NEW_REQUEST = "staff_new_request"
     STAFF_CUSTOMER_CANCELLED = "staff_customer_cancelled"
+    STAFF_DECLINED = "staff_declined"  # written by core.coordination
+    COORDINATION_REQUEST = "coordination_request"
 
 
 def customer_email(appointment: Appointment) -> str:
@@ -87,12 +89,17 @@ def add(
 
 def record(session: Session, happened: Iterable[events.Event], now: datetime) -> None:
     """Write the messages each event causes (the caller commits them with the change)."""
+    happened = list(happened)
     for event in happened:
         appointment = session.get(Appointment, event.appointment_id)
         if appointment is None or appointment.blocked:
             continue
         for kind, recipient, payload in _messages(event, appointment):
             add(session, appointment, kind, recipient, now=now, payload=payload)
+    # Imported here: coordination builds on this module (it queues its emails through add).
+    from core import coordination
+
+    coordination.follow(session, happened, now)
 
 
 def _messages(event: events.Event, a: Appointment) -> list[tuple[str, str | None, dict]]:
@@ -120,7 +127,10 @@ def _messages(event: events.Event, a: Appointment) -> list[tuple[str, str | None
 
 # Delivery ---------------------------------------------------------------------------------
 
-CANCELLATION_KINDS = frozenset({Kind.CANCELLATION, Kind.STAFF_CUSTOMER_CANCELLED})
+# Messages about a freed slot: sent only while the appointment stays cancelled or declined.
+CANCELLATION_KINDS = frozenset(
+    {Kind.CANCELLATION, Kind.STAFF_CUSTOMER_CANCELLED, Kind.STAFF_DECLINED}
+)
 
 
 class Delivery(enum.StrEnum):
@@ -193,6 +203,9 @@ def deliver(
         outcome = _record_failure(row, error, now, max_attempts, retry_base)
     else:
         row.state, row.sent_at, row.last_error = NotificationState.SENT, now, ""
+        if row.coordination_request_id is not None and row.kind == Kind.COORDINATION_REQUEST:
+            request = session.get(CoordinationRequest, row.coordination_request_id)
+            request.sent_at = request.sent_at or now
         outcome = Delivery.SENT
     session.commit()
     return outcome

@@ -13,18 +13,21 @@ from email.utils import make_msgid
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy.orm import object_session
 
-from core import ics
-from core.models import Notification
+from core import coordination, ics
+from core.models import CoordinationRequest, Notification
 from core.outbox import Kind
 from notifications import formatting
 from widget import links
+from widget.coordination import confirm_url
 
 CUSTOMER_KINDS = {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.CANCELLATION}
 CALENDAR_METHODS = {
     Kind.CONFIRMATION: ics.Method.PUBLISH,
     Kind.CONFIRMATION_COPY: ics.Method.PUBLISH,
     Kind.CANCELLATION: ics.Method.CANCEL,
+    coordination.Kind.UPDATE: ics.Method.PUBLISH,
 }
 
 
@@ -68,6 +71,23 @@ def _context(row: Notification) -> dict:
         "cancel_url": links.cancel_url(appointment, external=True) if customer else None,
         "ics_url": links.ics_url(appointment, external=True) if customer else None,
         "console_url": f"{current_app.config['BASE_URL']}/console/",
+        **_coordination_context(row),
+    }
+
+
+def _coordination_context(row: Notification) -> dict:
+    """A coordination email's appointments, staff text and answer links."""
+    if row.coordination_request_id is None:
+        return {}
+    request = object_session(row).get(CoordinationRequest, row.coordination_request_id)
+    language = request.appointments[0].practice.language if request.appointments else "de"
+    return {
+        "request": request,
+        "items": [(a, formatting.when(a, language)) for a in request.appointments],
+        "accept_url": confirm_url(request, coordination.Action.ACCEPT),
+        "decline_url": confirm_url(request, coordination.Action.DECLINE)
+        if request.allow_decline
+        else None,
     }
 
 

@@ -1,0 +1,62 @@
+"""The customer's answer to a coordination email: `/w/<slug>/confirm/<token>`.
+
+GET shows the appointment(s) and one button; only the POST accepts or declines (mail scanners
+follow GETs). Like the cancel page, the POST is protected by the signed token plus Origin.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, render_template, request
+from sqlalchemy import select
+
+from app import db, utcnow
+from core import coordination, tokens
+from core.models import Practice
+from notifications import formatting
+from widget import bp
+from widget.cancel import link_problem, same_origin
+
+
+@bp.route("/<slug>/confirm/<token>", methods=["GET", "POST"])
+def confirm(slug: str, token: str):
+    try:
+        request_id, action = coordination.read_link(current_app.config["SECRET_KEY"], token)
+    except tokens.BadToken:
+        abort(link_problem("invalid", 404))
+    practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
+    found = coordination.find(db.session, practice, request_id) if practice else None
+    if found is None:
+        abort(link_problem("invalid", 404))
+    g.locale = practice.language
+    answer = None
+    if request.method == "POST":
+        if not same_origin():
+            return link_problem("cross_site", 403)
+        answer = coordination.answer(db.session, found, action, now=utcnow())
+    refused = coordination.preview(found, action, utcnow()) if answer is None else None
+    return render_template(
+        "widget/coordination.html",
+        practice=practice,
+        request_=found,
+        action=action,
+        items=[(a, formatting.when(a, g.locale)) for a in found.appointments],
+        answer=answer,
+        refused=refused,
+        Answer=coordination.Answer,
+        Action=coordination.Action,
+    )
+
+
+def confirm_url(request_, action: coordination.Action) -> str:
+    """The external link for emails, built against BASE_URL (workers have no request)."""
+    token = coordination.link_token(current_app.config["SECRET_KEY"], request_, action)
+    practice = db.session.get(Practice, request_.practice_id)
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(
+        "widget.confirm", {"slug": practice.slug, "token": token}, force_external=True
+    )
