@@ -113,7 +113,7 @@ def deliver_due(capp, redis_conn) -> None:
 
 def link(message, label: str) -> str:
     text = message.get_body(("plain",)).get_content()
-    return urlsplit(re.search(rf"{label}: (\S+)", text).group(1)).path
+    return urlsplit(re.search(rf"(?:{label}): (\S+)", text).group(1)).path
 
 
 def test_proposals_are_the_customers_other_appointments_of_the_same_local_week(s, practice, clock):
