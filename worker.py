@@ -50,9 +50,22 @@ def anonymise_expired_requests() -> int:
         return privacy.anonymise_expired(db.session, utcnow())
 
 
+def scan_reminders() -> int:
+    """Queue the reminders due now (hourly; never twice for an appointment and time)."""
+    from app import db, utcnow
+    from core import reminders
+
+    with current_app.app_context():
+        return reminders.scan(db.session, utcnow())
+
+
 # Periodic jobs: (function, seconds between runs). Each must be idempotent, since several
 # schedulers may run.
-PERIODIC = [(dispatch_outbox, 60), (anonymise_expired_requests, 24 * 3600)]
+PERIODIC = [
+    (dispatch_outbox, 60),
+    (scan_reminders, 3600),
+    (anonymise_expired_requests, 24 * 3600),
+]
 
 
 def run_periodic(redis_url: str, queue_name: str) -> None:

@@ -39,6 +39,7 @@ class Kind:
     STAFF_CUSTOMER_CANCELLED = "staff_customer_cancelled"
     STAFF_DECLINED = "staff_declined"  # written by core.coordination
     COORDINATION_REQUEST = "coordination_request"
+    REMINDER = "reminder"
 
 
 def customer_email(appointment: Appointment) -> str:
@@ -163,7 +164,8 @@ def backoff(attempts: int, base: timedelta) -> timedelta:
 
 def still_relevant(session: Session, row: Notification) -> bool:
     """Would sending this now still be right? A cancelled appointment gets no confirmation
-    or reminder; a withdrawn coordination request sends nothing; blocked contacts get nothing."""
+    or reminder, a moved one no reminder for its old time; a withdrawn coordination request
+    sends nothing; blocked contacts get nothing."""
     if row.coordination_request_id is not None:
         request = session.get(CoordinationRequest, row.coordination_request_id)
         if request is None or request.withdrawn_at is not None:
@@ -173,6 +175,9 @@ def still_relevant(session: Session, row: Notification) -> bool:
         return True
     if appointment.blocked:
         return False
+    made_for = (row.payload or {}).get("start")
+    if row.kind == Kind.REMINDER and made_for and made_for != appointment.start.isoformat():
+        return False  # moved since: the scan writes a new reminder for the new time
     cancelled = appointment.status.kind.frees_slot
     return cancelled if row.kind in CANCELLATION_KINDS else not cancelled
 

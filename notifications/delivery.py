@@ -9,7 +9,7 @@ from flask import current_app
 
 from core import outbox
 from core.models import Channel, Notification
-from notifications import emails, transport
+from notifications import emails, sms, transport
 
 log = logging.getLogger("termine.outbox")
 
@@ -39,6 +39,14 @@ def deliver(notification_id: int) -> outbox.Delivery:
 def send(row: Notification, now: datetime) -> None:
     name = f"outbox-{row.id}"
     if row.channel == Channel.SMS:
-        transport.send_sms(row.recipient, (row.payload or {}).get("text", ""), name=name)
+        transport.send_sms(row.recipient, _sms_text(row), name=name)
     else:
         transport.send_email(emails.compose(row, now=now), name=name)
+
+
+def _sms_text(row: Notification) -> str:
+    """A row's own text, else (scanned reminders) worded now, in the practice's language."""
+    text = (row.payload or {}).get("text", "")
+    if not text and row.kind == outbox.Kind.REMINDER:
+        return sms.reminder_text(row.appointment)
+    return text

@@ -22,7 +22,7 @@ from notifications import formatting
 from widget import links
 from widget.coordination import confirm_url
 
-CUSTOMER_KINDS = {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.CANCELLATION}
+CUSTOMER_KINDS = {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.CANCELLATION, Kind.REMINDER}
 CALENDAR_METHODS = {
     Kind.CONFIRMATION: ics.Method.PUBLISH,
     Kind.CONFIRMATION_COPY: ics.Method.PUBLISH,

@@ -1,0 +1,215 @@
+"""Automatic appointment reminders: who gets one, by which channel, and when it may leave.
+
+The rules are pure functions of an appointment and the scan's `now`, so they are tested
+table-driven without a database. `scan` is the hourly use case: it streams candidate
+appointments in id-ordered batches (memory stays flat however large the table), writes one
+outbox row per appointment *and start time* (a moved appointment gets a new reminder), and
+records every skip with its reason, so staff can see why a customer got nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from core import outbox
+from core.models import (
+    Appointment,
+    AppointmentType,
+    Channel,
+    Customer,
+    Notification,
+    NotificationState,
+    Practice,
+    Status,
+    StatusKind,
+)
+
+ACTIVE_KINDS = frozenset({StatusKind.START, StatusKind.PROGRESS, StatusKind.CONFIRMED})
+MAX_LEAD_DAYS = 7
+BATCH = 1000
+SMS_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a reminder goes, or why it goes nowhere (`channel` NONE, `reason` set)."""
+
+    channel: Channel
+    recipient: str
+    reason: str = ""
+
+
+def branch_codes(practice: Practice) -> frozenset[str]:
+    """The practice's branch filter: empty means every branch."""
+    return frozenset(
+        c.strip() for c in (practice.reminder_branch_codes or "").split(",") if c.strip()
+    )
+
+
+def local_day(practice: Practice, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(practice.timezone)).date()
+
+
+def eligible(appointment: Appointment, now: datetime) -> bool:
+    """Does this appointment get a reminder from a scan at `now` (channel aside)?"""
+    practice, kind = appointment.practice, appointment.type
+    if not practice.reminders_enabled or appointment.customer is None or appointment.blocked:
+        return False
+    if not kind.reminders_allowed or kind.capacity != 1:
+        return False
+    allowed = ACTIVE_KINDS if practice.reminder_any_active_status else {StatusKind.CONFIRMED}
+    if appointment.status.kind not in allowed:
+        return False
+    codes = branch_codes(practice)
+    if codes and appointment.branch.code not in codes:
+        return False
+    days_ahead = (local_day(practice, appointment.start) - local_day(practice, now)).days
+    return 1 <= days_ahead <= max(1, min(practice.reminder_lead_days, MAX_LEAD_DAYS))
+
+
+def sms_capable(number: str | None) -> bool:
+    """A number an SMS can reach: phonenumbers says mobile (or cannot tell it from fixed)."""
+    if not number:
+        return False
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) in SMS_TYPES
+
+
+def route(practice: Practice, customer: Customer) -> Route:
+    """The customer's preferred channel when it can be used, else the other one."""
+    if customer.preferred_channel == Channel.NONE:
+        return Route(Channel.NONE, "", "customer wants no messages")
+    sms = practice.reminder_sms_enabled and sms_capable(customer.phone)
+    email = practice.reminder_email_enabled and bool(customer.email)
+    order = [Channel.SMS, Channel.EMAIL]
+    if customer.preferred_channel == Channel.EMAIL:
+        order.reverse()
+    for channel in order:
+        if channel == Channel.SMS and sms:
+            return Route(Channel.SMS, customer.phone)
+        if channel == Channel.EMAIL and email:
+            return Route(Channel.EMAIL, customer.email)
+    return Route(Channel.NONE, "", "no SMS-capable number or email address")
+
+
+def in_quiet_hours(practice: Practice, moment: time) -> bool:
+    start, end = practice.quiet_hours_start, practice.quiet_hours_end
+    if start == end:
+        return False
+    if start < end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def not_before(practice: Practice, now: datetime) -> datetime:
+    """`now`, or the end of the quiet hours (practice-local) when `now` falls in them."""
+    zone = ZoneInfo(practice.timezone)
+    local = now.astimezone(zone)
+    if not in_quiet_hours(practice, local.time()):
+        return now
+    end = practice.quiet_hours_end
+    day = local.date() if local.time() < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone).astimezone(now.tzinfo)
+
+
+def key(appointment: Appointment) -> str:
+    """One reminder per appointment and start time."""
+    return f"{outbox.Kind.REMINDER}:{appointment.id}:{appointment.start.isoformat()}"
+
+
+# The scan --------------------------------------------------------------------------------
+
+
+def _candidates(after_id: int, now: datetime):
+    """A coarse SQL pre-filter; `eligible` decides exactly (local days, lead, branch codes)."""
+    return (
+        select(Appointment)
+        .join(Practice, Practice.id == Appointment.practice_id)
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .join(Status, Status.id == Appointment.status_id)
+        .where(
+            Appointment.id > after_id,
+            Practice.reminders_enabled.is_(True),
+            Appointment.customer_id.is_not(None),
+            Appointment.blocked.is_(False),
+            AppointmentType.reminders_allowed.is_(True),
+            AppointmentType.capacity == 1,
+            Status.kind.in_(ACTIVE_KINDS),
+            Appointment.start > now,
+            Appointment.start < now + timedelta(days=MAX_LEAD_DAYS + 2),
+        )
+        .options(
+            joinedload(Appointment.practice),
+            joinedload(Appointment.type),
+            joinedload(Appointment.status),
+            joinedload(Appointment.branch),
+            joinedload(Appointment.customer),
+        )
+        .order_by(Appointment.id)
+        .limit(BATCH)
+    )
+
+
+def scan(session: Session, now: datetime) -> int:
+    """Queue the reminders due at `now`; returns how many rows it wrote (sent or skipped).
+
+    Commits once per batch. Running twice, or twice at once, writes nothing twice: the
+    idempotency key is unique and each row is inserted in its own savepoint.
+    """
+    written, after_id = 0, 0
+    while True:
+        batch = session.scalars(_candidates(after_id, now)).unique().all()
+        if not batch:
+            return written
+        after_id = batch[-1].id
+        todo = [a for a in batch if eligible(a, now)]
+        done = _existing_keys(session, [a.id for a in todo])
+        for appointment in todo:
+            if key(appointment) not in done and _queue(session, appointment, now):
+                written += 1
+        session.commit()
+
+
+def _existing_keys(session: Session, ids: list[int]) -> set[str]:
+    if not ids:
+        return set()
+    query = select(Notification.idempotency_key).where(
+        Notification.appointment_id.in_(ids), Notification.kind == outbox.Kind.REMINDER
+    )
+    return set(session.scalars(query))
+
+
+def _queue(session: Session, appointment: Appointment, now: datetime) -> bool:
+    practice, customer = appointment.practice, appointment.customer
+    to = route(practice, customer)
+    try:
+        with session.begin_nested():
+            row = outbox.add(
+                session,
+                appointment,
+                outbox.Kind.REMINDER,
+                to.recipient or "-",
+                now=now,
+                not_before=not_before(practice, now),
+                channel=to.channel,
+                payload={"start": appointment.start.isoformat()},
+                key=key(appointment),
+            )
+            if row is not None and to.reason:
+                row.state, row.last_error = NotificationState.SKIPPED, to.reason
+            session.flush()
+    except IntegrityError:  # another scan wrote it a moment ago
+        return False
+    return row is not None

@@ -1,0 +1,243 @@
+"""The reminder scan on the real databases, and reminders delivered by the real transports:
+an SMS gateway (an HTTP server in this process), SMTP (aiosmtpd) and `worker.py --burst`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import outbox, reminders
+from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
+from core.workflow import change_status
+from tests.appointments import book, demo_practice, status
+from tests.conftest import REDIS_URL, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+MOBILE, LANDLINE = "+4915112345678", "+49301234567"
+
+
+def tomorrow(now: datetime, hour: int = 9) -> datetime:
+    return datetime.combine(now.date() + timedelta(days=1), time(hour), tzinfo=UTC)
+
+
+def enabled_practice(session, now):
+    practice = demo_practice(session, now)
+    practice.reminders_enabled = True
+    session.commit()
+    return practice
+
+
+def linked(session, practice, now, start, **fields):
+    """A confirmed booking with a customer record linked to it."""
+    appointment = book(session, practice, now, start=start, commit=False)
+    fields = {
+        "email": "erika@example.org",
+        "phone": MOBILE,
+        "preferred_channel": Channel.SMS,
+        **fields,
+    }
+    appointment.customer = Customer(
+        practice=practice, last_name="Mustermann", created_at=now, **fields
+    )
+    session.commit()
+    return appointment
+
+
+def reminder_rows(session) -> list[Notification]:
+    query = select(Notification).where(Notification.kind == outbox.Kind.REMINDER)
+    return list(session.scalars(query.order_by(Notification.id)))
+
+
+def deliver(session, row: Notification, now: datetime) -> outbox.Delivery:
+    sent = []
+    outcome = outbox.deliver(
+        session, row.id, now=now, send=sent.append, max_attempts=3, retry_base=timedelta(seconds=1)
+    )
+    assert (outcome is outbox.Delivery.SENT) == bool(sent)
+    return outcome
+
+
+def test_the_scan_writes_exactly_the_due_reminders(session, now):
+    practice = enabled_practice(session, now)
+    sms = linked(session, practice, now, tomorrow(now))
+    email = linked(session, practice, now, tomorrow(now, 10), preferred_channel=Channel.EMAIL)
+    nothing = linked(session, practice, now, tomorrow(now, 11), phone=LANDLINE, email=None)
+    book(session, practice, now, start=tomorrow(now, 12))  # no customer linked
+    group = linked(session, practice, now, tomorrow(now, 13))
+    group.type = next(t for t in practice.appointment_types if t.capacity > 1)
+    cancelled = linked(session, practice, now, tomorrow(now, 14))
+    cancelled.status = status(practice, StatusKind.CANCELLED)
+    linked(session, practice, now, now + timedelta(hours=5))  # today
+    linked(session, practice, now, tomorrow(now) + timedelta(days=1))  # too far ahead
+    session.commit()
+
+    assert reminders.scan(session, now) == 3
+
+    by_appointment = {r.appointment_id: r for r in reminder_rows(session)}
+    assert set(by_appointment) == {sms.id, email.id, nothing.id}
+    assert (by_appointment[sms.id].channel, by_appointment[sms.id].recipient) == (
+        Channel.SMS,
+        MOBILE,
+    )
+    assert by_appointment[email.id].channel == Channel.EMAIL
+    assert by_appointment[sms.id].not_before == now  # 09:00 in Berlin: no quiet hours
+    skipped = by_appointment[nothing.id]
+    assert skipped.state is NotificationState.SKIPPED
+    assert "no SMS-capable number" in skipped.last_error
+    assert reminders.scan(session, now) == 0
+    assert len(reminder_rows(session)) == 3
+
+
+def test_in_the_evening_reminders_wait_for_the_end_of_quiet_hours(session, now):
+    practice = enabled_practice(session, now)
+    linked(session, practice, now, tomorrow(now))
+    evening = now + timedelta(hours=12)  # 21:00 in Berlin
+    reminders.scan(session, evening)
+    [row] = reminder_rows(session)
+    assert row.not_before == tomorrow(now, 7)  # 08:00 in Berlin
+    assert deliver(session, row, tomorrow(now, 6)) is outbox.Delivery.NOT_DUE
+    assert deliver(session, row, tomorrow(now, 7)) is outbox.Delivery.SENT
+
+
+def test_a_moved_appointment_gets_a_new_reminder_and_the_old_one_is_not_sent(session, now):
+    practice = enabled_practice(session, now)
+    appointment = linked(session, practice, now, tomorrow(now))
+    reminders.scan(session, now)
+    appointment = session.get(type(appointment), appointment.id)
+    appointment.start += timedelta(hours=2)
+    appointment.end += timedelta(hours=2)
+    session.commit()
+
+    assert reminders.scan(session, now) == 1
+    old, new = reminder_rows(session)
+    assert deliver(session, old, now) is outbox.Delivery.SKIPPED
+    assert deliver(session, new, now) is outbox.Delivery.SENT
+
+
+def test_a_reminder_of_an_appointment_cancelled_after_queuing_is_not_sent(session, now):
+    practice = enabled_practice(session, now)
+    appointment = linked(session, practice, now, tomorrow(now))
+    reminders.scan(session, now)
+    appointment = session.get(type(appointment), appointment.id)
+    change_status(
+        appointment, status(practice, StatusKind.CANCELLED), now=now, by=Actor.USER, reason="ill"
+    )
+    session.commit()
+
+    [row] = reminder_rows(session)
+    assert deliver(session, row, now) is outbox.Delivery.SKIPPED
+
+
+def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    from app import db
+
+    practice = enabled_practice(session, now)
+    for minute in range(0, 600, 15):
+        linked(session, practice, now, tomorrow(now) + timedelta(minutes=minute))
+    expected = len(range(0, 600, 15))
+    barrier, counts, errors = threading.Barrier(2), [], []
+
+    def scan():
+        with app.app_context(), Session(db.engine) as own:
+            try:
+                barrier.wait(timeout=10)
+                counts.append(reminders.scan(own, now))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert sum(counts) == expected
+    assert len(reminder_rows(session)) == expected
+
+
+class Gateway(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's hook name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.headers["Authorization"], json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"ok": true}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway():
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Gateway)
+    Gateway.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_sms_reminder_goes_to_the_http_gateway(app, session, now, gateway):
+    from notifications import delivery
+
+    app.config.update(
+        SMS_PROVIDER="http",
+        SMS_URL=f"http://127.0.0.1:{gateway.server_address[1]}/send",
+        SMS_API_KEY="k3y",
+        CLOCK=lambda: now,
+    )
+    practice = enabled_practice(session, now)
+    linked(session, practice, now, tomorrow(now))
+    reminders.scan(session, now)
+    [row] = reminder_rows(session)
+
+    with app.test_request_context():
+        assert delivery.deliver(row.id) is outbox.Delivery.SENT
+
+    [(authorization, body)] = Gateway.received
+    assert authorization == "Bearer k3y"
+    assert body["to"] == MOBILE
+    assert "10:00" in body["text"] and "Mitte" in body["text"]
+    assert len(body["text"]) <= 160
+
+
+def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, redis_conn):
+    real_now = datetime.now(UTC)
+    practice = enabled_practice(session, real_now)
+    practice.quiet_hours_start = practice.quiet_hours_end = time(0, 0)
+    session.commit()
+    linked(session, practice, real_now, tomorrow(real_now, 10), preferred_channel=Channel.EMAIL)
+    assert reminders.scan(session, real_now) == 1
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": REDIS_URL,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+    }
+    subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+    )
+
+    [mail] = [m for m in smtp.to("erika@example.org") if "Erinnerung" in m["Subject"]]
+    body = mail.get_body(("plain",)).get_content()
+    assert "an Ihren Termin erinnern" in body and "/cancel/" in body
+    [row] = reminder_rows(session)
+    session.refresh(row)
+    assert row.state is NotificationState.SENT
