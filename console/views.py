@@ -619,6 +619,39 @@ def save_type(type_id: int | None):
     )
 
 
+@bp.post("/settings/branches/new", defaults={"branch_id": None})
+@bp.post("/settings/branches/<int:branch_id>")
+@admin_only
+def save_branch(branch_id: int | None):
+    from core import settings as rules
+    from core.models import Branch
+
+    p = practice()
+    branch = get(Branch, branch_id) if branch_id else None
+    return _settings_action(lambda: rules.save_branch(db.session, p, branch, request.form))
+
+
+@bp.post("/settings/resources/new", defaults={"resource_id": None})
+@bp.post("/settings/resources/<int:resource_id>")
+@admin_only
+def save_resource(resource_id: int | None):
+    from core import settings as rules
+
+    p = practice()
+    resource = get(Resource, resource_id) if resource_id else None
+    return _settings_action(
+        lambda: rules.save_resource(
+            db.session,
+            p,
+            resource,
+            name=request.form.get("name", ""),
+            branch_id=id_value(request.form, "branch") or 0,
+            notification_email=request.form.get("notification_email", ""),
+            active=_flag("active"),
+        )
+    )
+
+
 @bp.post("/settings/resources/<int:resource_id>/hours")
 @admin_only
 def save_hours(resource_id: int):

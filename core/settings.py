@@ -159,3 +159,55 @@ def add_absence(session: Session, resource: Resource, starts: str, ends: str, re
     if end <= start:
         raise SettingsError("the end must be after the start")
     session.add(Absence(resource=resource, starts=start, ends=end, reason=reason.strip()[:200]))
+
+
+BRANCH_FIELDS = {
+    "name": 200,
+    "code": 20,
+    "street": 200,
+    "postcode": 20,
+    "city": 100,
+    "phone": 40,
+    "email": 254,
+}
+
+
+def save_branch(session: Session, practice: Practice, branch, values: dict) -> None:
+    """Create or edit a branch (Filiale): name required, every field length-limited."""
+    from core.models import Branch
+
+    cleaned = {name: (values.get(name) or "").strip() for name in BRANCH_FIELDS}
+    if not cleaned["name"]:
+        raise SettingsError("the branch needs a name")
+    for name, limit in BRANCH_FIELDS.items():
+        if len(cleaned[name]) > limit:
+            raise SettingsError(f"{name}: at most {limit} characters")
+    if branch is None:
+        branch = Branch(practice=practice, name=cleaned["name"])
+        session.add(branch)
+    for name, value in cleaned.items():
+        setattr(branch, name, value)
+
+
+def save_resource(
+    session: Session,
+    practice: Practice,
+    resource,
+    *,
+    name: str,
+    branch_id: int,
+    notification_email: str,
+    active: bool,
+) -> None:
+    """Create or edit a resource (cabin, room, person) of one of the practice's branches."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise SettingsError("the resource needs a name (at most 200 characters)")
+    branch = next((b for b in practice.branches if b.id == branch_id), None)
+    if branch is None:
+        raise SettingsError("unknown branch")
+    if resource is None:
+        resource = Resource(practice=practice, branch=branch, name=name)
+        session.add(resource)
+    resource.name, resource.branch, resource.active = name, branch, active
+    resource.notification_email = notification_email.strip()[:254] or None

@@ -342,6 +342,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
         "type_id": a_practice.appointment_types[0].id,
         "resource_id": a_practice.branches[0].resources[0].id,
         "absence_id": 0,
+        "branch_id": a_practice.branches[0].id,
     }
     session.add(BlockedContact(practice_id=a_practice.id, value="x@y.z", created_at=NOW))
     session.commit()
@@ -502,3 +503,33 @@ def test_merging_two_duplicates_moves_appointments_and_records_it(console, sessi
         console.post(f"/console/customers/{keep.id}/merge", data={"duplicate": keep.id}).status_code
         == 404
     )
+
+
+def test_settings_edit_branches_and_resources(console, session):
+    p = practice(session)
+    branch = p.branches[0]
+    assert (
+        console.post(
+            f"/console/settings/branches/{branch.id}",
+            data={
+                "name": "Filiale Zentrum",
+                "street": "Neue Str. 1",
+                "postcode": "10115",
+                "city": "Berlin",
+                "phone": "+49 30 111",
+                "email": "zentrum@demo.example",
+            },
+        ).status_code
+        == 303
+    )
+    assert console.post("/console/settings/branches/new", data={"name": ""}).status_code == 422
+    assert (
+        console.post(
+            "/console/settings/resources/new",
+            data={"name": "Kabine 3", "branch": branch.id, "active": "yes"},
+        ).status_code
+        == 303
+    )
+    session.expire_all()
+    assert session.get(type(branch), branch.id).address == "Neue Str. 1, 10115 Berlin"
+    assert "Kabine 3" in [r.name for r in session.get(type(branch), branch.id).resources]
