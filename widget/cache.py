@@ -1,9 +1,10 @@
 """A shared cache for week pages: every visitor of a practice sees the same free times.
 
 Pages are keyed by the practice's calendar version, which every committed change to one of
-its appointments raises (a session hook), and by the minute, because the minimum lead time
-moves with the clock. So a cached page is never older than a minute, and never older than
-the last booking. Redis holds it, shared by all web processes; without Redis nothing is cached.
+its appointments raises (a session hook), by a settings version that any change to
+hours, absences, types, resources, statuses or branches raises, and by the minute, because
+the minimum lead time moves with the clock. So a cached page is never older than a minute,
+nor older than the last booking or settings change. Redis holds it, shared by all web processes; without Redis nothing is cached.
 Booking re-checks availability under the resource lock anyway: a stale page cannot double-book.
 """
 
@@ -17,7 +18,16 @@ from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from core.models import Appointment
+from core.models import (
+    Absence,
+    Appointment,
+    AppointmentType,
+    Branch,
+    Practice,
+    Resource,
+    Status,
+    WorkingHours,
+)
 
 TTL_SECONDS = 60
 _INFO_KEY = "calendar_changed"
@@ -33,11 +43,17 @@ def install(session_class) -> None:
     event.listen(session_class, "after_rollback", _forget)
 
 
+# Settings that shape free times; a change to any of them invalidates every cached page.
+SETTINGS = (Absence, AppointmentType, Branch, Practice, Resource, Status, WorkingHours)
+
+
 def _collect(session: Session, _context) -> None:
     touched = session.info.setdefault(_INFO_KEY, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Appointment) and obj.practice_id is not None:
             touched.add(obj.practice_id)
+        elif isinstance(obj, SETTINGS):
+            touched.add("settings")
 
 
 def _bump(session: Session) -> None:
@@ -63,7 +79,8 @@ def _forget(session: Session) -> None:
 _LOOKUP = """
 local id = redis.call('GET', 'slug:' .. ARGV[1])
 if not id then return false end
-local version = redis.call('GET', 'calver:' .. id) or '0'
+local version = (redis.call('GET', 'calver:' .. id) or '0') .. '.' ..
+    (redis.call('GET', 'calver:settings') or '0')
 return redis.call('GET', 'week:' .. id .. ':' .. version .. ':' .. ARGV[2] .. ':' .. ARGV[3])
 """
 
@@ -96,7 +113,8 @@ def store(slug: str, practice_id: int, query: bytes, minute: int, csp: str, body
     """Remember the page (with its CSP, which names the practice's origins) for a minute."""
     redis = current_app.extensions["redis"]
     try:
-        version = (redis.get(f"calver:{practice_id}") or b"0").decode()
+        versions = redis.mget(f"calver:{practice_id}", "calver:settings")
+        version = ".".join((v or b"0").decode() for v in versions)
         key = f"week:{practice_id}:{version}:{minute}:{_digest(query)}"
         with redis.pipeline() as pipe:
             pipe.set(f"slug:{slug}", practice_id, ex=3600)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -274,3 +274,16 @@ def test_the_cached_week_page_changes_as_soon_as_a_booking_is_made(widget, sessi
     assert post(widget, token_of(form)).status_code == 303
     after = week_page(widget, session, resource=1)
     assert first not in slot_links(after)
+
+
+def test_changed_working_hours_reach_the_cached_week_page_at_once(widget, session, app):
+    from core.models import Resource, WorkingHours
+
+    before = week_page(widget, session, resource=1)
+    assert 'aria-label="Montag, 23. November, 09:00"' in before.text
+    resource = session.get(Resource, 1)
+    resource.working_hours = [WorkingHours(weekday=0, start=time(14), end=time(16))]
+    session.commit()
+    after = week_page(widget, session, resource=1)
+    assert 'aria-label="Montag, 23. November, 09:00"' not in after.text
+    assert 'aria-label="Montag, 23. November, 14:00"' in after.text
