@@ -5,7 +5,8 @@ its appointments raises (a session hook), by a settings version that any change 
 hours, absences, types, resources, statuses or branches raises, and by the minute, because
 the minimum lead time moves with the clock. So a cached page is never older than a minute,
 nor older than the last booking or settings change. Redis holds it, shared by all web
-processes; without Redis nothing is cached. Booking re-checks availability under the resource lock anyway: a stale page cannot double-book.
+processes; without Redis nothing is cached. Booking re-checks availability under the
+resource lock anyway: a stale page cannot double-book.
 """
 
 from __future__ import annotations
