@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 from app import db, utcnow
 from console import bp
 from console.render import render
-from core import abuse, booking, outbox, triage, workflow
+from core import abuse, booking, coordination, outbox, triage, workflow
 from core.models import (
     Appointment,
     AppointmentType,
@@ -147,9 +147,13 @@ def inbox():
 def detail_context(appointment: Appointment, **extra) -> dict:
     p = practice()
     suggestions = triage.suggestions(db.session, appointment)
+    latest = coordination.latest_for(db.session, appointment)
     return {
         "practice": p,
         "a": appointment,
+        "coordination": latest,
+        "coordination_state": coordination.explanation(latest, utcnow()) if latest else None,
+        "can_coordinate": coordination.can_start(appointment, utcnow()),
         "statuses": p.statuses,
         "suggestions": [(c, triage.differences(appointment, c)) for c in suggestions],
         "field_labels": FIELD_LABELS,
@@ -279,6 +283,9 @@ def calendar_context() -> dict:
         "cells": cells,
         "customers": customers,
         "types": p.appointment_types,
+        "declined_count": coordination.declined_counts(db.session, p.id).get(branch.id, 0)
+        if branch
+        else 0,
         "error": None,
         "prev": days[0] - timedelta(days=7 if view == "week" else 1),
         "next": days[0] + timedelta(days=7 if view == "week" else 1),
@@ -404,15 +411,28 @@ def customer(customer_id: int | None = None):
         if c
         else []
     )
+    now = utcnow()
     return render(
         "console/customer.html",
         customer=c,
         form=form,
         appointments=appointments,
+        confirmable={a.id for a in appointments if coordination.can_start(a, now)},
+        others=_merge_candidates(c) if c else [],
         channels=list(Channel),
         practice=practice(),
         status=422 if form.errors else 200,
     )
+
+
+def _merge_candidates(c: Customer) -> list[Customer]:
+    """The practice's other customers, for the duplicate picker."""
+    return db.session.scalars(
+        select(Customer)
+        .where(Customer.practice_id == c.practice_id, Customer.id != c.id)
+        .order_by(Customer.last_name, Customer.first_name)
+        .limit(500)
+    ).all()
 
 
 @bp.post("/customers/<int:customer_id>/merge")

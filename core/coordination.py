@@ -9,11 +9,12 @@ withdrawn request sends nothing. Answers act once; a second click reports the fi
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import events, outbox, tokens
@@ -110,15 +111,31 @@ def default_recipients(appointment: Appointment) -> str:
     return outbox.customer_email(appointment) or ""
 
 
+MAX_RECIPIENTS = 5
+MAX_MESSAGE = 2000
+_ADDRESS = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
+
+
 def parse_recipients(text: str) -> list[str]:
-    """Comma/semicolon/space separated addresses; each must look like one."""
+    """Comma/semicolon/space separated addresses (at most five); each must look like one."""
     parts = [p.strip() for p in text.replace(";", ",").replace(" ", ",").split(",")]
-    addresses = [p for p in parts if p]
-    if not addresses or any(
-        "@" not in a or a.startswith("@") or a.endswith("@") for a in addresses
+    addresses = list(dict.fromkeys(p for p in parts if p))
+    if (
+        not addresses
+        or len(addresses) > MAX_RECIPIENTS
+        or any(len(a) > 254 or not _ADDRESS.fullmatch(a) for a in addresses)
     ):
         raise InvalidRequest("recipients")
     return addresses
+
+
+def can_start(appointment: Appointment, now: datetime) -> bool:
+    """May staff ask the customer to confirm this appointment (linked, active, ahead)?"""
+    return (
+        appointment.customer_id is not None
+        and not appointment.status.kind.frees_slot
+        and appointment.start > now
+    )
 
 
 def create(
@@ -135,8 +152,12 @@ def create(
     chosen = sorted(appointments, key=lambda a: a.start)
     if not chosen or len({(a.practice_id, a.customer_id) for a in chosen}) != 1:
         raise InvalidRequest("appointments")
-    if any(a.status.kind.frees_slot or a.start <= now for a in chosen):
+    if chosen[0].customer_id is None:
+        raise InvalidRequest("customer")
+    if not all(can_start(a, now) for a in chosen):
         raise InvalidRequest("appointments")
+    if len(message) > MAX_MESSAGE:
+        raise InvalidRequest("message")
     addresses = parse_recipients(recipients)
     first = chosen[0]
     request = CoordinationRequest(
@@ -326,6 +347,17 @@ def _alert_staff(session: Session, request: CoordinationRequest, now: datetime) 
     )
     if row is not None:
         row.coordination_request_id = request.id
+
+
+def declined_counts(session: Session, practice_id: int) -> dict[int, int]:
+    """Declined appointments per branch: a branch's tray exists once it holds one."""
+    rows = session.execute(
+        select(Appointment.branch_id, func.count())
+        .join(Status, Appointment.status_id == Status.id)
+        .where(Appointment.practice_id == practice_id, Status.kind == StatusKind.DECLINED)
+        .group_by(Appointment.branch_id)
+    )
+    return dict(rows.all())
 
 
 def declined_tray(session: Session, practice_id: int, branch_id: int) -> list[Appointment]:

@@ -35,13 +35,9 @@ def compose(row: Notification, *, now) -> EmailMessage:
     """The complete message for one outbox row (multipart text + HTML, maybe Termin.ics)."""
     appointment = row.appointment
     practice = appointment.practice
-    with force_locale(practice.language):
-        context = _context(row)
-        subject = _render_block(f"email/{row.kind}.txt", "subject", context).strip()
-        text = current_app.jinja_env.get_template(f"email/{row.kind}.txt").render(context)
-        html = current_app.jinja_env.get_template(f"email/{row.kind}.html").render(context)
+    subject, text, html = _render(row, _context(row))
     message = EmailMessage()
-    message["Subject"] = " ".join(subject.split())
+    message["Subject"] = subject
     message["From"] = _sender(practice.name)
     message["To"] = row.recipient
     if appointment.branch.email:
@@ -56,7 +52,23 @@ def compose(row: Notification, *, now) -> EmailMessage:
     return message
 
 
-def _context(row: Notification) -> dict:
+def preview(row: Notification) -> tuple[str, str]:
+    """Subject and text of the email `row` will send, its answer links masked: staff read the
+    final wording before it leaves, and a preview never holds a link that works."""
+    subject, text, _html = _render(row, _context(row, masked=True))
+    return subject, text
+
+
+def _render(row: Notification, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of the kind's templates in the practice's language."""
+    with force_locale(row.appointment.practice.language):
+        subject = _render_block(f"email/{row.kind}.txt", "subject", context)
+        text = current_app.jinja_env.get_template(f"email/{row.kind}.txt").render(context)
+        html = current_app.jinja_env.get_template(f"email/{row.kind}.html").render(context)
+    return " ".join(subject.split()), text, html
+
+
+def _context(row: Notification, masked: bool = False) -> dict:
     appointment = row.appointment
     customer = row.kind in CUSTOMER_KINDS
     return {
@@ -71,23 +83,26 @@ def _context(row: Notification) -> dict:
         "cancel_url": links.cancel_url(appointment, external=True) if customer else None,
         "ics_url": links.ics_url(appointment, external=True) if customer else None,
         "console_url": f"{current_app.config['BASE_URL']}/console/",
-        **_coordination_context(row),
+        **_coordination_context(row, masked),
     }
 
 
-def _coordination_context(row: Notification) -> dict:
-    """A coordination email's appointments, staff text and answer links."""
+def _coordination_context(row: Notification, masked: bool) -> dict:
+    """A coordination email's appointments, staff text and answer links (`masked`: a
+    placeholder instead of each link)."""
     if row.coordination_request_id is None:
         return {}
     request = object_session(row).get(CoordinationRequest, row.coordination_request_id)
     language = request.appointments[0].practice.language if request.appointments else "de"
+
+    def link(action: coordination.Action) -> str:
+        return f"<{action} link>" if masked else confirm_url(request, action)
+
     return {
         "request": request,
         "items": [(a, formatting.when(a, language)) for a in request.appointments],
-        "accept_url": confirm_url(request, coordination.Action.ACCEPT),
-        "decline_url": confirm_url(request, coordination.Action.DECLINE)
-        if request.allow_decline
-        else None,
+        "accept_url": link(coordination.Action.ACCEPT),
+        "decline_url": link(coordination.Action.DECLINE) if request.allow_decline else None,
     }
 
 

@@ -82,10 +82,13 @@ def test_console_pages_pass_axe(server, axe_page):
         "/console/customers/new",
         "/console/outbox",
         "/console/settings",
+        "/console/declined",
     ):
         page.goto(server.url + path)
         assert axe_violations(page) == [], path
     page.goto(server.url + "/console/inbox")
     page.locator("#inbox tbody a").first.click()
     assert "/console/appointments/" in page.url
+    assert axe_violations(page) == []
+    page.goto(page.url + "/coordination")
     assert axe_violations(page) == []

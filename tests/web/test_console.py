@@ -13,6 +13,7 @@ from core import demo
 from core.models import (
     Appointment,
     BlockedContact,
+    CoordinationRequest,
     Customer,
     Notification,
     Practice,
@@ -71,6 +72,7 @@ PAGES = [
     "/console/customers/new",
     "/console/outbox",
     "/console/settings",
+    "/console/declined",
 ]
 
 
@@ -369,6 +371,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
     )
     session.commit()
     a_ids["notification_id"] = session.scalar(select(Notification.id))
+    a_ids["request_id"] = _coordination_request(session, a_practice).id
     client = app.test_client()
     StaffActions(client).login("b@b.example")
     checked = 0
@@ -385,6 +388,16 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
             checked += 1
     assert checked >= 8
     assert session.scalar(select(func.count()).select_from(Appointment)) == before
+
+
+def _coordination_request(session, p: Practice) -> CoordinationRequest:
+    request = CoordinationRequest(
+        practice_id=p.id, recipients="x@example.org", send_after=NOW, created_at=NOW
+    )
+    request.appointments = [session.scalar(select(Appointment))]
+    session.add(request)
+    session.commit()
+    return request
 
 
 def test_customer_export_and_erasure(console, session):
