@@ -556,9 +556,17 @@ def _save_settings(p: Practice, form) -> dict:
     poll = id_value(form, "inbox_poll_seconds")
     if poll is None or not 10 <= poll <= 3600:
         errors["inbox_poll_seconds"] = _("Between 10 and 3600 seconds.")
+    grace = (
+        _number("coordination_grace_minutes", -1)
+        if "coordination_grace_minutes" in form
+        else p.coordination_grace_minutes
+    )
+    if not 0 <= grace <= 120:
+        errors["coordination_grace_minutes"] = _("Between 0 and 120 minutes.")
     if not errors:
         p.embed_origins = "\n".join(origins)
         p.inbox_poll_seconds = poll
+        p.coordination_grace_minutes = grace
         p.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
         p.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
     return errors

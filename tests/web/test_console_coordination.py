@@ -149,3 +149,18 @@ def test_a_declined_appointment_leaves_the_calendar_for_the_branchs_tray(console
     session.expire_all()
     assert first.status.kind is StatusKind.DECLINED
     assert "coordination-declined" in console.get(f"/console/appointments/{first.id}").text
+
+
+def test_the_grace_period_is_a_practice_setting(console, session):
+    settings = {"embed_origins": "", "inbox_poll_seconds": "120"}
+    refused = console.post(
+        "/console/settings", data={**settings, "coordination_grace_minutes": "500"}
+    )
+    assert refused.status_code == 422 and "120" in refused.text
+    assert practice(session).coordination_grace_minutes == 10
+    console.post("/console/settings", data={**settings, "coordination_grace_minutes": "2"})
+    session.expire_all()
+    assert practice(session).coordination_grace_minutes == 2
+    first, _ = bookings(session)
+    console.post(form_of(first), data={"recipients": CUSTOMER})
+    assert session.scalar(select(CoordinationRequest.send_after)) == NOW + timedelta(minutes=2)
