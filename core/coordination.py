@@ -71,6 +71,12 @@ class InvalidRequest(Exception):
     """A request that cannot be created as asked (no appointments, no recipient, …)."""
 
 
+# The history text of an answer; the console shows it translated (console.coordination).
+NOTES = {
+    Action.ACCEPT: "Accepted by the customer via the coordination email",
+    Action.DECLINE: "Declined by the customer via the coordination email",
+}
+
 # Tokens are long-lived by signature; the real expiry is the first appointment's start.
 TOKEN_MAX_AGE = 366 * 24 * 3600
 
@@ -295,9 +301,7 @@ def answer(
         return refused
     kind = StatusKind.CONFIRMED if action is Action.ACCEPT else StatusKind.DECLINED
     target = _status(session, request.practice_id, kind)
-    when = now.strftime("%Y-%m-%d %H:%M UTC")
-    verb = "Accepted" if action is Action.ACCEPT else "Declined"
-    note = f"{verb} by the customer via the coordination email on {when}"
+    note = NOTES[action]  # the history row's own time says when
     happened: list[events.Event] = []
     for appointment in request.appointments:
         happened += _apply(appointment, target, now, note)

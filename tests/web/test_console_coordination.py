@@ -148,7 +148,9 @@ def test_a_declined_appointment_leaves_the_calendar_for_the_branchs_tray(console
     assert tray.status_code == 200 and f"/console/appointments/{first.id}" in tray.text
     session.expire_all()
     assert first.status.kind is StatusKind.DECLINED
-    assert "coordination-declined" in console.get(f"/console/appointments/{first.id}").text
+    page = console.get(f"/console/appointments/{first.id}", headers={"Accept-Language": "de"})
+    assert "coordination-declined" in page.text
+    assert "Vom Kunden über die Bitte um Bestätigung (E-Mail) abgelehnt" in page.text
 
 
 def test_the_grace_period_is_a_practice_setting(console, session):
