@@ -382,7 +382,8 @@ def declined_tray(session: Session, practice_id: int, branch_id: int) -> list[Ap
 
 def follow(session: Session, happened: Iterable[events.Event], now: datetime) -> None:
     """Keep requests in step with their appointments: a cancelled or declined appointment
-    withdraws its pending requests; a moved one gets an update email for each sent request."""
+    withdraws its pending requests; a moved one gets an update email for each sent request.
+    (Appointments are never deleted: cancelling keeps them for the statistics.)"""
     for event in happened:
         match event:
             case events.AppointmentCancelled() | events.AppointmentDeclined(by=Actor.USER):
@@ -390,12 +391,6 @@ def follow(session: Session, happened: Iterable[events.Event], now: datetime) ->
                     request.withdrawn_at = now
             case events.AppointmentMoved():
                 _send_updates(session, event.appointment_id, now)
-
-
-def withdraw_for_deleted(session: Session, appointment_id: int, now: datetime) -> None:
-    """Before deleting an appointment: its pending requests send nothing."""
-    for request in pending_for(session, appointment_id):
-        request.withdrawn_at = now
 
 
 def _send_updates(session: Session, appointment_id: int, now: datetime) -> None:

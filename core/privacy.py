@@ -147,6 +147,15 @@ def erase_customer(session: Session, customer: Customer, now: datetime) -> int:
     if ids:
         _anonymise(session, list(ids), now)
         session.execute(update(Appointment).where(Appointment.id.in_(ids)).values(customer_id=None))
+    session.execute(  # an unsent please-confirm email must not go out to a redacted address
+        update(CoordinationRequest)
+        .where(
+            CoordinationRequest.customer_id == customer.id,
+            CoordinationRequest.sent_at.is_(None),
+            CoordinationRequest.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=now)
+    )
     session.execute(
         update(CoordinationRequest)
         .where(CoordinationRequest.customer_id == customer.id)

@@ -79,3 +79,28 @@ def test_blocklist_matches_email_case_insensitively_and_phone(session, now):
     assert abuse.is_blocked(session, practice.id, "ok@example.org", "+4915100000000")
     assert not abuse.is_blocked(session, practice.id, "ok@example.org", "+4915199999999")
     assert not abuse.is_blocked(session, other.id, "spam@example.org")
+
+
+def test_erasure_withdraws_an_unsent_please_confirm_email(session, now):
+    from core import coordination
+
+    practice = seeded(session, now)
+    appointment = session.scalars(select(Appointment).order_by(Appointment.start)).first()
+    appointment.customer = Customer(
+        practice=practice, last_name="Mustermann", email="erika@example.org", created_at=now
+    )
+    session.commit()
+    request = coordination.create(
+        session,
+        [appointment],
+        recipients="erika@example.org",
+        allow_decline=True,
+        message="Bitte bestätigen",
+        now=now,
+    )
+    session.commit()
+    privacy.erase_customer(session, appointment.customer, now)
+    session.commit()
+    session.expire_all()
+    assert request.withdrawn_at == now and request.recipients == privacy.REDACTED
+    assert coordination.state(request, now) is coordination.State.WITHDRAWN
