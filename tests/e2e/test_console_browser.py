@@ -82,6 +82,8 @@ def test_console_pages_pass_axe(server, axe_page):
         "/console/customers/new",
         "/console/outbox",
         "/console/settings",
+        "/console/settings/reminders",
+        "/console/reminders",
     ):
         page.goto(server.url + path)
         assert axe_violations(page) == [], path

@@ -71,6 +71,9 @@ PAGES = [
     "/console/customers/new",
     "/console/outbox",
     "/console/settings",
+    "/console/settings/reminders",
+    "/console/reminders",
+    "/console/reminders?state=skipped",
 ]
 
 
