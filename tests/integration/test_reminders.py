@@ -4,7 +4,6 @@ an SMS gateway (an HTTP server in this process), SMTP (aiosmtpd) and `worker.py 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from core import outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import free_port, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILE, LANDLINE = "+4915112345678", "+49301234567"
@@ -223,16 +222,12 @@ def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, red
     session.commit()
     linked(session, practice, real_now, tomorrow(real_now, 10), preferred_channel=Channel.EMAIL)
     assert reminders.scan(session, real_now) == 1
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-    }
     subprocess.run(
-        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+        [sys.executable, "worker.py", "--burst"],
+        cwd=ROOT,
+        env=worker_env(app, smtp),
+        timeout=60,
+        check=True,
     )
 
     [mail] = [m for m in smtp.to("erika@example.org") if "Erinnerung" in m["Subject"]]

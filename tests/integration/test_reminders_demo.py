@@ -4,7 +4,6 @@ console's reminder log shows every skip with its reason."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from core import demo, outbox, reminders
 from core.models import Channel, Notification, NotificationState, Practice
-from tests.conftest import REDIS_URL
+from tests.conftest import worker_env
 from tests.web.test_console import StaffActions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,16 +22,7 @@ PASSWORD = "demo-password-123"
 
 def run_burst_worker(app, smtp) -> None:
     """Deliver everything due with the real worker: SMS to files, email to the SMTP sink."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "SMS_PROVIDER": "log",
-        "SMS_DIR": app.config["SMS_DIR"],
-    }
+    env = worker_env(app, smtp, SMS_PROVIDER="log", SMS_DIR=app.config["SMS_DIR"])
     subprocess.run(
         [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
     )

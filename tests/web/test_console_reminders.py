@@ -6,17 +6,16 @@ from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from core import outbox
-from core.models import Channel, Customer, NotificationState, Practice, Role, User
+from core.models import Channel, Customer, NotificationState, Practice
 from notifications import sms
 from tests.appointments import book
 from tests.conftest import free_port
 from tests.integration import test_reminders
 from tests.integration.test_reminders import Gateway
 from tests.web import test_console
-from tests.web.test_console import NOW, StaffActions, practice
+from tests.web.test_console import NOW, practice, staff_client
 
 console = test_console.console  # the logged-in admin's client (fixture)
 gateway = test_reminders.gateway  # the local HTTP SMS gateway (fixture)
@@ -95,18 +94,7 @@ def test_each_bad_field_is_refused_at_the_field_and_changes_nothing(
 
 
 def test_reminder_settings_are_for_admins_but_the_log_is_for_all_staff(app, console, session):
-    session.add(
-        User(
-            practice=practice(session),
-            email="staff@demo.example",
-            role=Role.STAFF,
-            password_hash=generate_password_hash("pw"),
-            created_at=NOW,
-        )
-    )
-    session.commit()
-    staff = app.test_client()
-    StaffActions(staff).login("staff@demo.example")
+    staff = staff_client(app, session)
     assert staff.get(PAGE).status_code == 403
     assert staff.post(PAGE, data=VALID).status_code == 403
     assert staff.post(PAGE + "/test-sms", data={"number": "+4915112345678"}).status_code == 403
