@@ -167,14 +167,19 @@ def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_
 
 
 class Gateway(BaseHTTPRequestHandler):
+    """Records each SMS it is sent and gives `answer` (status, body): 200 unless a test
+    makes it refuse."""
+
     received: list = []
+    answer: tuple[int, bytes] = (200, b'{"ok": true}')
 
     def do_POST(self):  # noqa: N802 - http.server's hook name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.headers["Authorization"], json.loads(body)))
-        self.send_response(200)
+        status, reply = self.answer
+        self.send_response(status)
         self.end_headers()
-        self.wfile.write(b'{"ok": true}')
+        self.wfile.write(reply)
 
     def log_message(self, *args):
         pass
@@ -183,7 +188,7 @@ class Gateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway():
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Gateway)
-    Gateway.received = []
+    Gateway.received, Gateway.answer = [], (200, b'{"ok": true}')
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server

@@ -178,6 +178,17 @@ def test_a_test_sms_goes_to_the_http_gateway_with_key_sender_and_country_code(
     assert "k3y" not in response.text
 
 
+def test_a_gateway_refusal_is_reported_with_its_answer(app, console, gateway):
+    app.config.update(
+        SMS_PROVIDER="http", SMS_URL=f"http://127.0.0.1:{gateway.server_address[1]}/send"
+    )
+    Gateway.answer = (401, b'{"error": "invalid api key"}')
+    response = console.post(PAGE + "/test-sms", data={"number": "+4915112345678"})
+    assert response.status_code == 502
+    answer = "HTTP 401 Unauthorized: {&#34;error&#34;: &#34;invalid api key&#34;}"
+    assert f"Das SMS-Gateway meldet: {answer}" in response.text
+
+
 def test_a_gateway_that_is_down_gives_a_clear_message_not_a_500(app, console):
     app.config.update(SMS_PROVIDER="http", SMS_URL=f"http://127.0.0.1:{free_port()}/send")
     response = console.post(PAGE + "/test-sms", data={"number": "+4915112345678"})
