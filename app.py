@@ -113,6 +113,7 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "SMS_URL": env.get("SMS_URL", ""),
         "SMS_API_KEY": env.get("SMS_API_KEY", ""),
         "SMS_SENDER": env.get("SMS_SENDER", "Termine"),
+        "SMS_COUNTRY_CODE": env.get("SMS_COUNTRY_CODE", "49"),
         "SMS_DIR": env.get("SMS_DIR", str(Path(instance_path) / "sms")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_TRANSLATION_DIRECTORIES": "translations;widget/translations;console/translations",
@@ -206,7 +207,10 @@ def register_commands(app: Flask) -> None:
         """Seed the demo practice (idempotent) and print where to find it."""
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
         practice, created = demo.seed(
-            db.session, now=utcnow(), admin_password_hash=generate_password_hash(password)
+            db.session,
+            now=utcnow(),
+            admin_password_hash=generate_password_hash(password),
+            with_reminder_cases=True,
         )
         base = app.config["BASE_URL"]
         click.echo(f"Widget:  {base}/w/{practice.slug}/")

@@ -13,6 +13,8 @@ from core.models import (
     Appointment,
     AppointmentType,
     Branch,
+    Channel,
+    Customer,
     Practice,
     Resource,
     Role,
@@ -68,8 +70,41 @@ TYPES = [
 ]
 
 
-def seed(session: Session, *, now: datetime, admin_password_hash: str) -> tuple[Practice, bool]:
-    """Create the demo practice once. Returns it and whether it was created just now."""
+# Staff-linked appointments on the next working day, one per reminder rule:
+# first name, last name, email, phone, preferred channel, type, status, resource, local start.
+REMINDER_CASES = [
+    ("Erika", "Mobil", "erika.mobil@example.org", "+4915112345670", Channel.SMS, 0, 2, 1, "14:00"),
+    ("Max", "Brief", "max.brief@example.org", "+4917012345670", Channel.EMAIL, 0, 2, 1, "14:30"),
+    ("Helga", "Festnetz", None, "+49301234560", Channel.SMS, 0, 2, 1, "15:00"),
+    ("Paul", "Ruhe", "paul.ruhe@example.org", "+4916012345670", Channel.NONE, 0, 2, 1, "15:30"),
+    (
+        "Greta",
+        "Gruppe",
+        "greta.gruppe@example.org",
+        "+4915212345670",
+        Channel.SMS,
+        3,
+        2,
+        2,
+        "14:00",
+    ),
+    ("Ulla", "Offen", "ulla.offen@example.org", "+4915912345670", Channel.SMS, 1, 1, 1, "16:00"),
+    ("Bernd", "Batterie", "bernd@example.org", "+4917212345670", Channel.SMS, 2, 2, 1, "17:00"),
+]
+
+
+def seed(
+    session: Session,
+    *,
+    now: datetime,
+    admin_password_hash: str,
+    with_reminder_cases: bool = False,
+) -> tuple[Practice, bool]:
+    """Create the demo practice once. Returns it and whether it was created just now.
+
+    `with_reminder_cases` (what `flask demo` asks for) also switches reminders on and books
+    customers whose next-day appointments show each reminder rule in the console's log.
+    """
     existing = session.scalar(select(Practice).where(Practice.slug == SLUG))
     if existing is not None:
         return existing, False
@@ -163,6 +198,8 @@ def seed(session: Session, *, now: datetime, admin_password_hash: str) -> tuple[
         )
     )
     _seed_requests(session, practice, types, resources, statuses, now)
+    if with_reminder_cases:
+        _seed_reminder_cases(session, practice, types, resources, statuses, now)
     session.commit()
     return practice, True
 
@@ -210,3 +247,39 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
         )
         session.add(appointment)
         placed += 1
+
+
+def _seed_reminder_cases(session, practice, types, resources, statuses, now) -> None:
+    """Customers booked by staff for the next working day: an SMS, an email, two skips with
+    a reason, and three appointments no reminder is for (group, unconfirmed, not allowed)."""
+    practice.reminders_enabled = True
+    tz = ZoneInfo(practice.timezone)
+    day = now.astimezone(tz).date() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    for first, last, email, phone, channel, kind, status, resource, at in REMINDER_CASES:
+        customer = Customer(
+            practice=practice,
+            first_name=first,
+            last_name=last,
+            email=email,
+            phone=phone,
+            preferred_channel=channel,
+            created_at=now,
+        )
+        start = datetime.combine(day, time.fromisoformat(at), tzinfo=tz).astimezone(UTC)
+        appointment = Appointment(
+            practice=practice,
+            branch=resources[resource].branch,
+            resource=resources[resource],
+            type=types[kind],
+            status=statuses[status],
+            customer=customer,
+            source=Source.STAFF,
+            start=start,
+            end=start + timedelta(minutes=types[kind].duration_minutes),
+            created_at=now,
+            updated_at=now,
+        )
+        appointment.history.append(StatusChange(to_status=statuses[status], at=now, by=Actor.USER))
+        session.add_all([customer, appointment])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import force_locale, gettext
 
-from core.models import Appointment
+from core import reminder_settings
+from core.models import Appointment, Practice
 from notifications import formatting
 
 # The GSM 03.38 basic alphabet; the extension characters count twice.
@@ -36,20 +39,64 @@ def fits(text: str, limit: int = SMS_LIMIT) -> bool:
 
 
 def reminder_text(appointment: Appointment) -> str:
-    """ "Erinnerung: Ihr Termin bei X am Di. 24.11. um 10:00, Filiale. Absage: 0301234" """
+    """ "Erinnerung: Ihr Termin bei X am Di. 24.11. um 10:00, Filiale. Absage: 0301234"
+
+    The practice's own template when it set one, else the standard text in its language."""
     practice, branch = appointment.practice, appointment.branch
     start = formatting.local(appointment, appointment.start)
-    with force_locale(practice.language):
+    values = {
+        "practice": practice.name,
+        "day": start.strftime("%d.%m."),
+        "time": start.strftime("%H:%M"),
+        "branch": branch.name,
+        "phone": branch.phone or "",
+    }
+    template = practice.sms_template or default_template(practice.language, bool(branch.phone))
+    return _shorten(reminder_settings.fill(template, values))
+
+
+def default_template(language: str, with_phone: bool = True) -> str:
+    """The standard reminder text as a template with {placeholders}, in `language`."""
+    with force_locale(language):
         text = gettext(
             "Reminder: your appointment at %(practice)s on %(day)s at %(time)s, %(branch)s.",
-            practice=practice.name,
-            day=start.strftime("%d.%m."),
-            time=start.strftime("%H:%M"),
-            branch=branch.name,
+            practice="{practice}",
+            day="{day}",
+            time="{time}",
+            branch="{branch}",
         )
-        if branch.phone:
-            text += " " + gettext("Questions: %(phone)s", phone=branch.phone)
-    return _shorten(text)
+        if with_phone:
+            text += " " + gettext("Questions: %(phone)s", phone="{phone}")
+    return text
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The practice's reminder as its longest branch would get it, before any cutting."""
+
+    text: str
+    length: int | None  # GSM-7 septets; None when a character is not in GSM-7
+
+    @property
+    def too_long(self) -> bool:
+        return self.length is not None and self.length > SMS_LIMIT
+
+
+def preview(practice: Practice, template: str | None) -> Preview:
+    """Render `template` (None: the standard text) with the practice's real names, the
+    longest branch name and phone, and a two-digit day and time, so staff see the worst case."""
+    branches = practice.branches
+    values = {
+        "practice": practice.name,
+        "day": "24.12.",
+        "time": "10:00",
+        "branch": max((b.name for b in branches), key=len, default=""),
+        "phone": max((b.phone or "" for b in branches), key=len, default=""),
+    }
+    text = reminder_settings.fill(
+        template or default_template(practice.language, bool(values["phone"])), values
+    )
+    return Preview(text, gsm7_length(text))
 
 
 def _shorten(text: str) -> str:

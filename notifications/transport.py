@@ -4,6 +4,7 @@ MAIL_DIR; SMS to an HTTP gateway or, by default, to files in SMS_DIR."""
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,9 +29,17 @@ def send_email(message: EmailMessage, *, name: str) -> None:
 
 
 def send_sms(number: str, text: str, *, name: str) -> None:
+    """Post the SMS to the gateway (API key as bearer token, sender id, country code), or
+    write it to `<name>.txt` (log provider). Gateway refusals raise urllib's HTTPError."""
     config = current_app.config
     if config["SMS_PROVIDER"] == "http":
-        body = json.dumps({"to": number, "from": config["SMS_SENDER"], "text": text}).encode()
+        payload = {
+            "to": number,
+            "from": config["SMS_SENDER"],
+            "country_code": config["SMS_COUNTRY_CODE"],
+            "text": text,
+        }
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(
             config["SMS_URL"],
             data=body,
@@ -43,6 +52,16 @@ def send_sms(number: str, text: str, *, name: str) -> None:
             response.read()
         return
     _write(Path(config["SMS_DIR"]) / f"{name}.txt", f"To: {number}\n\n{text}\n".encode())
+
+
+def sms_error(error: Exception) -> str:
+    """What went wrong at the gateway, for staff: status and the start of its answer."""
+    if isinstance(error, urllib.error.HTTPError):
+        answer = error.read(300).decode("utf-8", "replace").strip()
+        return f"HTTP {error.code} {error.reason}" + (f": {answer}" if answer else "")
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return str(error) or type(error).__name__
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -83,6 +83,8 @@ def test_console_pages_pass_axe(server, axe_page):
         "/console/outbox",
         "/console/settings",
         "/console/declined",
+        "/console/settings/reminders",
+        "/console/reminders",
     ):
         page.goto(server.url + path)
         assert axe_violations(page) == [], path

@@ -4,7 +4,6 @@ an SMS gateway (an HTTP server in this process), SMTP (aiosmtpd) and `worker.py 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from core import outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import free_port, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILE, LANDLINE = "+4915112345678", "+49301234567"
@@ -168,14 +167,19 @@ def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_
 
 
 class Gateway(BaseHTTPRequestHandler):
+    """Records each SMS it is sent and gives `answer` (status, body): 200 unless a test
+    makes it refuse."""
+
     received: list = []
+    answer: tuple[int, bytes] = (200, b'{"ok": true}')
 
     def do_POST(self):  # noqa: N802 - http.server's hook name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.headers["Authorization"], json.loads(body)))
-        self.send_response(200)
+        status, reply = self.answer
+        self.send_response(status)
         self.end_headers()
-        self.wfile.write(b'{"ok": true}')
+        self.wfile.write(reply)
 
     def log_message(self, *args):
         pass
@@ -184,7 +188,7 @@ class Gateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway():
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Gateway)
-    Gateway.received = []
+    Gateway.received, Gateway.answer = [], (200, b'{"ok": true}')
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -223,16 +227,12 @@ def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, red
     session.commit()
     linked(session, practice, real_now, tomorrow(real_now, 10), preferred_channel=Channel.EMAIL)
     assert reminders.scan(session, real_now) == 1
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-    }
     subprocess.run(
-        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+        [sys.executable, "worker.py", "--burst"],
+        cwd=ROOT,
+        env=worker_env(app, smtp),
+        timeout=60,
+        check=True,
     )
 
     [mail] = [m for m in smtp.to("erika@example.org") if "Erinnerung" in m["Subject"]]

@@ -37,6 +37,23 @@ class StaffActions:
         return self.client.post("/console/login", data={"email": email, "password": password})
 
 
+def staff_client(app, session, email="staff@demo.example"):
+    """A client logged in as a new non-admin staff member of the demo practice."""
+    session.add(
+        User(
+            practice=practice(session),
+            email=email,
+            role=Role.STAFF,
+            password_hash=generate_password_hash("pw"),
+            created_at=NOW,
+        )
+    )
+    session.commit()
+    client = app.test_client()
+    StaffActions(client).login(email)
+    return client
+
+
 @pytest.fixture
 def console(app, session, redis_conn):
     app.config["CLOCK"] = lambda: NOW
@@ -73,6 +90,9 @@ PAGES = [
     "/console/outbox",
     "/console/settings",
     "/console/declined",
+    "/console/settings/reminders",
+    "/console/reminders",
+    "/console/reminders?state=skipped",
 ]
 
 
@@ -288,19 +308,7 @@ def test_settings_are_for_admins_and_validated(app, console, session):
     assert "&lt;iframe src=" in console.get("/console/settings").text
     console.post("/console/settings/blocklist", data={"value": "Spam@Example.org"})
     assert session.scalar(select(BlockedContact.value)) == "spam@example.org"
-    p = practice(session)
-    session.add(
-        User(
-            practice=p,
-            email="staff@demo.example",
-            role=Role.STAFF,
-            password_hash=generate_password_hash("pw"),
-            created_at=NOW,
-        )
-    )
-    session.commit()
-    staff = app.test_client()
-    StaffActions(staff).login("staff@demo.example")
+    staff = staff_client(app, session)
     assert staff.get("/console/settings").status_code == 403
 
 

@@ -1,0 +1,68 @@
+"""Done-when of issue #7: with the demo data and a fixed clock, the scan the evening before
+writes SMS (log provider) and email reminders exactly for the eligible appointments, and the
+console's reminder log shows every skip with its reason."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core import demo, outbox, reminders
+from core.models import Channel, Notification, NotificationState, Practice
+from tests.conftest import worker_env
+from tests.web.test_console import StaffActions
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "demo-password-123"
+
+
+def run_burst_worker(app, smtp) -> None:
+    """Deliver everything due with the real worker: SMS to files, email to the SMTP sink."""
+    env = worker_env(app, smtp, SMS_PROVIDER="log", SMS_DIR=app.config["SMS_DIR"])
+    subprocess.run(
+        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+    )
+
+
+def test_the_evening_scan_of_the_demo_reminds_exactly_the_eligible_appointments(
+    app, session, smtp, redis_conn, runner, now, monkeypatch
+):
+    app.config["CLOCK"] = lambda: now  # Monday 09:00 in Berlin
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", PASSWORD)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert "nothing changed" in runner.invoke(args=["demo"]).output  # idempotent
+    evening = now + timedelta(hours=9)  # Monday 18:00 in Berlin, before the quiet hours
+    assert evening == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+
+    written = reminders.scan(session, evening)
+
+    rows = session.scalars(select(Notification).where(Notification.kind == outbox.Kind.REMINDER))
+    by_name = {row.appointment.customer.last_name: row for row in rows}
+    assert written == 4
+    assert sorted(by_name) == ["Brief", "Festnetz", "Mobil", "Ruhe"]
+    assert (by_name["Mobil"].channel, by_name["Brief"].channel) == (Channel.SMS, Channel.EMAIL)
+    assert by_name["Festnetz"].state is NotificationState.SKIPPED
+    assert by_name["Ruhe"].state is NotificationState.SKIPPED
+
+    run_burst_worker(app, smtp)
+
+    texts = sorted(Path(app.config["SMS_DIR"]).glob("*.txt"))
+    assert [t.read_text().splitlines()[0] for t in texts] == ["To: +4915112345670"]
+    assert "Erinnerung: Ihr Termin bei Hörakustik Sonnenschein am 24.11." in texts[0].read_text()
+    reminder_mails = [m for m in smtp.messages if "Erinnerung" in m["Subject"]]
+    assert [str(m["To"]) for m in reminder_mails] == ["max.brief@example.org"]
+    session.expire_all()
+    assert {r.state for r in (by_name["Mobil"], by_name["Brief"])} == {NotificationState.SENT}
+
+    client = app.test_client()
+    StaffActions(client).login(demo.ADMIN_EMAIL, PASSWORD)
+    page = client.get("/console/reminders").text
+    assert "keine SMS-fähige Nummer und keine E-Mail-Adresse" in page
+    assert "Kunde wünscht keine Nachrichten" in page
+    skipped = client.get("/console/reminders?state=skipped").text
+    assert "Festnetz" in skipped and "Ruhe" in skipped and "Mobil" not in skipped
+    assert session.scalar(select(Practice.reminders_enabled))
