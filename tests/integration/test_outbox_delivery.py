@@ -239,6 +239,44 @@ def test_redis_flushed_after_a_booking_is_caught_up_by_the_dispatcher(
     assert {r.state for r in rows(db_session)} == {NotificationState.SENT}
 
 
+def test_a_dispatcher_run_takes_at_most_its_batch_oldest_first_and_a_later_run_the_rest(
+    mail_app, db_session, smtp, redis_conn, clock
+):
+    from notifications.queueing import job_id
+
+    mail_app.config["OUTBOX_DISPATCH_BATCH"] = 2
+    practice = demo_practice(db_session, clock)
+    appointment = book(db_session, practice, clock, commit=False)
+    db_session.query(Notification).delete()
+    added = [  # the later a row was added, the longer it has been due
+        outbox.add(
+            db_session,
+            appointment,
+            outbox.Kind.CONFIRMATION,
+            f"b{i}@example.org",
+            now=clock,
+            not_before=clock - timedelta(minutes=i + 1),
+        )
+        for i in range(4)
+    ]
+    db_session.commit()
+    oldest, newest = {job_id(r.id) for r in added[2:]}, {job_id(r.id) for r in added[:2]}
+    redis_conn.flushdb()  # the jobs the commit enqueued are lost
+    queue = mail_app.extensions["rq_queue"]
+
+    assert dispatcher(mail_app) == 2
+    assert set(queue.job_ids) == oldest
+    assert dispatcher(mail_app) == 0  # its batch is still held by the queued jobs
+    burst(mail_app)
+    assert sorted(str(m["To"]) for m in smtp.messages) == ["b2@example.org", "b3@example.org"]
+
+    assert dispatcher(mail_app) == 2
+    assert set(queue.job_ids) == newest
+    burst(mail_app)
+    assert len(smtp.messages) == 4
+    assert {r.state for r in rows(db_session)} == {NotificationState.SENT}
+
+
 def test_without_redis_the_booking_commits_and_waits_in_the_outbox(database_url, tmp_path, clock):
     from app import db
     from notifications import queueing
