@@ -23,7 +23,8 @@ from core.models import (
     User,
 )
 from tests.appointments import demo_practice
-from tests.integration.test_outbox_delivery import burst, calendar_part, dispatcher, make_app
+from tests.integration.test_outbox_delivery import calendar_part
+from tests.workers import burst, dispatcher, make_app
 
 CUSTOMER = "kunde@example.org"
 SAME_ORIGIN = {"Origin": "http://localhost"}

@@ -7,13 +7,10 @@ booked relative to it.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,27 +22,10 @@ from core import outbox
 from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import free_port
+from tests.workers import burst, burst_process, dispatcher, make_app, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = "erika@example.org"
-
-
-def make_app(database_url, tmp_path, **overrides):
-    from app import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": REDIS_URL,
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "SMS_DIR": str(tmp_path / "sms"),
-            "RQ_RETRY_DELAY": 1,
-            "RQ_RETRIES": 3,
-            **overrides,
-        }
-    )
 
 
 @pytest.fixture
@@ -69,18 +49,6 @@ def db_session(mail_app):
 @pytest.fixture
 def clock():
     return datetime.now(UTC)
-
-
-def burst(app) -> None:
-    """A real RQ worker in burst mode, in this process (with its scheduler for retries)."""
-    queue = app.extensions["rq_queue"]
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True)
-
-
-def dispatcher(app) -> int:
-    import worker
-
-    return worker.dispatch_outbox()
 
 
 def rows(session) -> list[Notification]:
@@ -339,25 +307,8 @@ def test_two_worker_processes_send_200_due_messages_each_exactly_once(
         )
     db_session.commit()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "SECRET_KEY": "test-secret-key",
-        "LOG_LEVEL": "WARNING",
-    }
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "worker.py", "--burst"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
+    env = worker_env(database_url, smtp.port)
+    workers = [burst_process(env, stderr=subprocess.PIPE) for _ in range(2)]
     for process in workers:
         _, err = process.communicate(timeout=240)
         assert process.returncode == 0, err.decode()[-2000:]

@@ -4,13 +4,10 @@ an SMS gateway (an HTTP server in this process), SMTP (aiosmtpd) and `worker.py 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,9 +17,9 @@ from core import outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import free_port
+from tests.workers import burst_process, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 MOBILE, LANDLINE = "+4915112345678", "+49301234567"
 
 
@@ -223,17 +220,12 @@ def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, red
     session.commit()
     linked(session, practice, real_now, tomorrow(real_now, 10), preferred_channel=Channel.EMAIL)
     assert reminders.scan(session, real_now) == 1
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-    }
-    subprocess.run(
-        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+    env = worker_env(
+        app.config["SQLALCHEMY_DATABASE_URI"], smtp.port, secret_key=app.config["SECRET_KEY"]
     )
+    process = burst_process(env, stderr=subprocess.PIPE)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err.decode()[-2000:]
 
     [mail] = [m for m in smtp.to("erika@example.org") if "Erinnerung" in m["Subject"]]
     body = mail.get_body(("plain",)).get_content()
