@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rq import SimpleWorker
@@ -35,6 +37,21 @@ def make_app(database_url, tmp_path, **overrides):
             **overrides,
         }
     )
+
+
+@contextmanager
+def mailing_app(database_url, tmp_path, smtp, **overrides) -> Iterator:
+    """make_app sending mail to the SMTP sink, inside its app context; leaving releases the
+    session and the engine's connections (PostgreSQL truncates the next test's tables)."""
+    from app import db
+
+    app = make_app(
+        database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, **overrides
+    )
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
 
 
 def burst(app) -> None:

@@ -23,20 +23,15 @@ from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
 from tests.conftest import free_port
-from tests.workers import burst, burst_process, dispatcher, make_app, worker_env
+from tests.workers import burst, burst_process, dispatcher, mailing_app, make_app, worker_env
 
 CUSTOMER = "erika@example.org"
 
 
 @pytest.fixture
 def mail_app(database_url, tmp_path, smtp, redis_conn):
-    from app import db
-
-    app = make_app(database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    with app.app_context():
+    with mailing_app(database_url, tmp_path, smtp) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
