@@ -14,8 +14,6 @@ import argparse
 import os
 import random
 import re
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -25,10 +23,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _server import fresh_demo_database, gunicorn
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 URL = "postgresql+psycopg://root@127.0.0.1:5432/bench_load"
 TYPES = [(1, 1), (2, 1), (3, 1), (4, 2)]  # (type, branch) of the demo practice
 OVERLAPS = """
@@ -104,11 +102,6 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     args = parser.parse_args()
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS bench_load WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE bench_load"))
-    admin.dispose()
     env = {
         **os.environ,
         "DATABASE_URL": URL,
@@ -119,33 +112,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "redis://127.0.0.1:6379/5",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = 5098
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    fresh_demo_database(env)
+    with gunicorn(env, workers=4, port=5098) as base:
         stats = Stats()
         deadline = time.monotonic() + args.seconds
         threads = [
@@ -158,9 +126,6 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.monotonic() - started
-    finally:
-        server.terminate()
-        server.wait()
     engine = create_engine(URL)
     with engine.connect() as conn:
         doubles = conn.execute(text(OVERLAPS)).scalar()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from core import demo, outbox  # noqa: E402
 from core.models import Base, Notification, NotificationState  # noqa: E402
 from tests.appointments import book  # noqa: E402
 from tests.conftest import SmtpSink  # noqa: E402
+from tests.workers import burst_process, worker_env  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test_notify"
@@ -46,15 +46,7 @@ def prepare(messages: int, smtp_port: int) -> dict:
     Base.metadata.create_all(engine)
     engine.dispose()
     Redis.from_url(REDIS_URL).flushdb()
-    env = {
-        **os.environ,
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_port),
-        "SECRET_KEY": "bench-secret",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = worker_env(DATABASE_URL, smtp_port, secret_key="bench-secret", redis_url=REDIS_URL)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
     from app import create_app, db
 
@@ -82,16 +74,7 @@ def run(messages: int, workers: int) -> float:
     try:
         env = prepare(messages, sink.port)
         started = time.perf_counter()
-        processes = [
-            subprocess.Popen(
-                [sys.executable, "worker.py", "--burst"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(workers)
-        ]
+        processes = [burst_process(env) for _ in range(workers)]
         for process in processes:
             if process.wait() != 0:
                 raise SystemExit("a worker failed")

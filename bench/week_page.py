@@ -15,34 +15,23 @@ import platform
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from _server import fresh_demo_database, gunicorn
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-ADMIN = "postgresql+psycopg://root@127.0.0.1:5432/postgres"
 URL = "postgresql+psycopg://root@127.0.0.1:5432/bench_week"
 
 
-def fresh_database() -> None:
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS bench_week WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE bench_week"))
-    admin.dispose()
-
-
 def seed(env: dict) -> date:
-    """Demo practice plus 2,000 appointments over the four weeks from next Monday."""
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    """A fresh database: the demo practice and 2,000 appointments in four weeks from Monday."""
+    fresh_demo_database(env)
     tz = ZoneInfo("Europe/Berlin")
     today = datetime.now(tz).date()
     monday = today + timedelta(days=7 - today.weekday())
@@ -119,7 +108,6 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    fresh_database()
     env = {
         **os.environ,
         "DATABASE_URL": URL,
@@ -129,38 +117,12 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
     }
     monday = seed(env)
-    port = 5099
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    week = f"{base}/w/demo/week?type=3&branch=1&week={monday.isoformat()}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, workers=2, port=5099) as base:
+        week = f"{base}/w/demo/week?type=3&branch=1&week={monday.isoformat()}"
         size = len(urllib.request.urlopen(week).read())
         wrk(week, 3, args.connections)  # warm up
         week_result = wrk(week, args.duration, args.connections)
         trivial = wrk(base + "/healthz", args.duration, args.connections)
-    finally:
-        server.terminate()
-        server.wait()
     ratio = week_result["rps"] / trivial["rps"]
     verdict = "meets" if ratio >= 0.5 else "falls short of"
     report = f"""

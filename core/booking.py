@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -336,17 +337,57 @@ def start_status(practice: Practice, kind: AppointmentType) -> Status:
     return next((s for s in starts if s.is_default), starts[0])
 
 
-def _new_online_appointment(session, practice, kind, resource, req, now) -> Appointment:
-    status = start_status(practice, kind)
+def new_appointment(
+    session: Session,
+    practice: Practice,
+    kind: AppointmentType,
+    resource: Resource,
+    start: datetime,
+    status: Status,
+    *,
+    branch_id: int | None,
+    source: Source,
+    by: Actor,
+    now: datetime,
+    user_id: int | None = None,
+    **details: Any,
+) -> Appointment:
+    """An appointment with its first history row, the same for the widget and the console.
+
+    The history must open with the status the appointment was created in and who put it
+    there, whichever path booked it; `details` are the path's own columns (the request's
+    fields and consent, or the linked customer)."""
     appointment = Appointment(
         practice=practice,
-        branch_id=req.branch_id,
+        branch_id=branch_id,
         resource=resource,
         type=kind,
         status=status,
+        source=source,
+        start=start,
+        end=start + timedelta(minutes=kind.duration_minutes),
+        created_at=now,
+        updated_at=now,
+        **details,
+    )
+    appointment.history.append(StatusChange(to_status=status, at=now, by=by, user_id=user_id))
+    session.add(appointment)
+    return appointment
+
+
+def _new_online_appointment(session, practice, kind, resource, req, now) -> Appointment:
+    status = start_status(practice, kind)
+    appointment = new_appointment(
+        session,
+        practice,
+        kind,
+        resource,
+        req.start,
+        status,
+        branch_id=req.branch_id,
         source=Source.ONLINE,
-        start=req.start,
-        end=req.start + timedelta(minutes=kind.duration_minutes),
+        by=Actor.CUSTOMER,
+        now=now,
         req_salutation=req.salutation,
         req_first_name=req.first_name,
         req_last_name=req.last_name,
@@ -356,11 +397,7 @@ def _new_online_appointment(session, practice, kind, resource, req, now) -> Appo
         consent_at=now,
         consent_privacy_url=req.privacy_url,
         booking_key=req.booking_key,
-        created_at=now,
-        updated_at=now,
     )
-    appointment.history.append(StatusChange(to_status=status, at=now, by=Actor.CUSTOMER))
-    session.add(appointment)
     session.flush()
     happened: list[events.Event] = [
         events.AppointmentRequested(appointment.id, needs_approval=kind.requires_approval)

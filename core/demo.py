@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import booking
 from core.models import (
     Actor,
-    Appointment,
     AppointmentType,
     Branch,
     Channel,
@@ -20,7 +20,6 @@ from core.models import (
     Role,
     Source,
     Status,
-    StatusChange,
     StatusKind,
     User,
     WorkingHours,
@@ -197,6 +196,7 @@ def seed(
             created_at=now,
         )
     )
+    session.flush()  # the requests refer to the branches by id
     _seed_requests(session, practice, types, resources, statuses, now)
     if with_reminder_cases:
         _seed_reminder_cases(session, practice, types, resources, statuses, now)
@@ -223,15 +223,18 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
         kind = types[placed % 2]
         start = datetime.combine(day, time(10 + placed, 0), tzinfo=tz).astimezone(UTC)
         status = statuses[0] if kind.requires_approval else statuses[2]
-        appointment = Appointment(
-            practice=practice,
-            branch=resources[0].branch,
-            resource=resources[placed % 2],
-            type=kind,
-            status=status,
+        arrived = now - timedelta(hours=placed + 1)  # they came in over the last hours
+        appointment = booking.new_appointment(
+            session,
+            practice,
+            kind,
+            resources[placed % 2],
+            start,
+            status,
+            branch_id=resources[0].branch_id,
             source=Source.ONLINE,
-            start=start,
-            end=start + timedelta(minutes=kind.duration_minutes),
+            by=Actor.CUSTOMER,
+            now=arrived,
             req_salutation=salutation,
             req_first_name=first,
             req_last_name=last,
@@ -239,13 +242,8 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
             req_phone=phone,
             consent_at=now,
             consent_privacy_url=practice.privacy_policy_url,
-            created_at=now - timedelta(hours=placed + 1),
-            updated_at=now,
         )
-        appointment.history.append(
-            StatusChange(to_status=status, at=appointment.created_at, by=Actor.CUSTOMER)
-        )
-        session.add(appointment)
+        appointment.updated_at = now
         placed += 1
 
 
@@ -268,18 +266,16 @@ def _seed_reminder_cases(session, practice, types, resources, statuses, now) -> 
             created_at=now,
         )
         start = datetime.combine(day, time.fromisoformat(at), tzinfo=tz).astimezone(UTC)
-        appointment = Appointment(
-            practice=practice,
-            branch=resources[resource].branch,
-            resource=resources[resource],
-            type=types[kind],
-            status=statuses[status],
-            customer=customer,
+        booking.new_appointment(
+            session,
+            practice,
+            types[kind],
+            resources[resource],
+            start,
+            statuses[status],
+            branch_id=resources[resource].branch_id,
             source=Source.STAFF,
-            start=start,
-            end=start + timedelta(minutes=types[kind].duration_minutes),
-            created_at=now,
-            updated_at=now,
+            by=Actor.USER,
+            now=now,
+            customer=customer,
         )
-        appointment.history.append(StatusChange(to_status=statuses[status], at=now, by=Actor.USER))
-        session.add_all([customer, appointment])

@@ -16,7 +16,6 @@ from core.models import (
     Practice,
     Resource,
     Source,
-    StatusChange,
     StatusKind,
 )
 
@@ -37,23 +36,20 @@ def create_for_customer(
     booking.lock_resource(session, resource.id)
     booking.ensure_free(session, resource.id, kind, start, end)
     status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED)
-    appointment = Appointment(
-        practice=practice,
+    appointment = booking.new_appointment(
+        session,
+        practice,
+        kind,
+        resource,
+        start,
+        status,
         branch_id=resource.branch_id,
-        resource=resource,
-        type=kind,
-        status=status,
-        customer=customer,
         source=Source.STAFF,
-        start=start,
-        end=end,
-        created_at=now,
-        updated_at=now,
+        by=Actor.USER,
+        now=now,
+        user_id=user_id,
+        customer=customer,
     )
-    appointment.history.append(
-        StatusChange(to_status=status, at=now, by=Actor.USER, user_id=user_id)
-    )
-    session.add(appointment)
     session.commit()
     return appointment
 

@@ -105,8 +105,13 @@ def _job_options(config) -> dict:
 
 
 def dispatch(session: Session, now: datetime) -> int:
-    """Enqueue every due pending row that no queued or running job holds; how many."""
-    due = outbox.due(session, now)
+    """Enqueue the due pending rows that no queued or running job holds; how many.
+
+    Each run looks at no more than OUTBOX_DISPATCH_BATCH rows, oldest first, so a large
+    backlog (Redis flushed under a full outbox) costs one bounded lock probe and one bounded
+    Redis round trip per run instead of all of them at once; as workers send the oldest rows,
+    the next runs reach the rest."""
+    due = outbox.due(session, now, limit=current_app.config["OUTBOX_DISPATCH_BATCH"])
     if not due:
         session.rollback()
         return 0

@@ -135,19 +135,6 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"database-backed tests passed: {counts}")
 
 
-def worker_env(app, smtp, **extra: str) -> dict:
-    """The environment for `worker.py` against the test's database, Redis and SMTP sink."""
-    return {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        **extra,
-    }
-
-
 def free_port() -> int:
     import socket
 

@@ -23,7 +23,8 @@ from core.models import (
     User,
 )
 from tests.appointments import demo_practice
-from tests.integration.test_outbox_delivery import burst, calendar_part, dispatcher, make_app
+from tests.integration.test_outbox_delivery import calendar_part
+from tests.workers import burst, dispatcher, mailing_app
 
 CUSTOMER = "kunde@example.org"
 SAME_ORIGIN = {"Origin": "http://localhost"}
@@ -46,15 +47,8 @@ def clock():
 
 @pytest.fixture
 def capp(database_url, tmp_path, smtp, redis_conn, clock):
-    from app import db
-
-    app = make_app(
-        database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, CLOCK=clock
-    )
-    with app.app_context():
+    with mailing_app(database_url, tmp_path, smtp, CLOCK=clock) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

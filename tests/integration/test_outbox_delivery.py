@@ -7,13 +7,10 @@ booked relative to it.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,38 +22,24 @@ from core import outbox
 from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import free_port
+from tests.workers import (
+    burst,
+    burst_process,
+    dispatcher,
+    finish,
+    mailing_app,
+    make_app,
+    worker_env,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER = "erika@example.org"
-
-
-def make_app(database_url, tmp_path, **overrides):
-    from app import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": REDIS_URL,
-            "MAIL_DIR": str(tmp_path / "mail"),
-            "SMS_DIR": str(tmp_path / "sms"),
-            "RQ_RETRY_DELAY": 1,
-            "RQ_RETRIES": 3,
-            **overrides,
-        }
-    )
 
 
 @pytest.fixture
 def mail_app(database_url, tmp_path, smtp, redis_conn):
-    from app import db
-
-    app = make_app(database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
-    with app.app_context():
+    with mailing_app(database_url, tmp_path, smtp) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -69,18 +52,6 @@ def db_session(mail_app):
 @pytest.fixture
 def clock():
     return datetime.now(UTC)
-
-
-def burst(app) -> None:
-    """A real RQ worker in burst mode, in this process (with its scheduler for retries)."""
-    queue = app.extensions["rq_queue"]
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, with_scheduler=True)
-
-
-def dispatcher(app) -> int:
-    import worker
-
-    return worker.dispatch_outbox()
 
 
 def rows(session) -> list[Notification]:
@@ -239,6 +210,44 @@ def test_redis_flushed_after_a_booking_is_caught_up_by_the_dispatcher(
     assert {r.state for r in rows(db_session)} == {NotificationState.SENT}
 
 
+def test_a_dispatcher_run_takes_at_most_its_batch_oldest_first_and_a_later_run_the_rest(
+    mail_app, db_session, smtp, redis_conn, clock
+):
+    from notifications.queueing import job_id
+
+    mail_app.config["OUTBOX_DISPATCH_BATCH"] = 2
+    practice = demo_practice(db_session, clock)
+    appointment = book(db_session, practice, clock, commit=False)
+    db_session.query(Notification).delete()
+    added = [  # the later a row was added, the longer it has been due
+        outbox.add(
+            db_session,
+            appointment,
+            outbox.Kind.CONFIRMATION,
+            f"b{i}@example.org",
+            now=clock,
+            not_before=clock - timedelta(minutes=i + 1),
+        )
+        for i in range(4)
+    ]
+    db_session.commit()
+    oldest, newest = {job_id(r.id) for r in added[2:]}, {job_id(r.id) for r in added[:2]}
+    redis_conn.flushdb()  # the jobs the commit enqueued are lost
+    queue = mail_app.extensions["rq_queue"]
+
+    assert dispatcher(mail_app) == 2
+    assert set(queue.job_ids) == oldest
+    assert dispatcher(mail_app) == 0  # its batch is still held by the queued jobs
+    burst(mail_app)
+    assert sorted(str(m["To"]) for m in smtp.messages) == ["b2@example.org", "b3@example.org"]
+
+    assert dispatcher(mail_app) == 2
+    assert set(queue.job_ids) == newest
+    burst(mail_app)
+    assert len(smtp.messages) == 4
+    assert {r.state for r in rows(db_session)} == {NotificationState.SENT}
+
+
 def test_without_redis_the_booking_commits_and_waits_in_the_outbox(database_url, tmp_path, clock):
     from app import db
     from notifications import queueing
@@ -301,28 +310,10 @@ def test_two_worker_processes_send_200_due_messages_each_exactly_once(
         )
     db_session.commit()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "SECRET_KEY": "test-secret-key",
-        "LOG_LEVEL": "WARNING",
-    }
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "worker.py", "--burst"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
+    env = worker_env(database_url, smtp.port)
+    workers = [burst_process(env, stderr=subprocess.PIPE) for _ in range(2)]
     for process in workers:
-        _, err = process.communicate(timeout=240)
-        assert process.returncode == 0, err.decode()[-2000:]
+        finish(process, timeout=240)
 
     received = sorted(str(m["To"]) for m in smtp.messages)
     assert received == sorted(f"c{i}@example.org" for i in range(200))

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,9 +17,9 @@ from core import outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
-from tests.conftest import free_port, worker_env
+from tests.conftest import free_port
+from tests.workers import burst_process, finish, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 MOBILE, LANDLINE = "+4915112345678", "+49301234567"
 
 
@@ -227,13 +225,10 @@ def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, red
     session.commit()
     linked(session, practice, real_now, tomorrow(real_now, 10), preferred_channel=Channel.EMAIL)
     assert reminders.scan(session, real_now) == 1
-    subprocess.run(
-        [sys.executable, "worker.py", "--burst"],
-        cwd=ROOT,
-        env=worker_env(app, smtp),
-        timeout=60,
-        check=True,
+    env = worker_env(
+        app.config["SQLALCHEMY_DATABASE_URI"], smtp.port, secret_key=app.config["SECRET_KEY"]
     )
+    finish(burst_process(env, stderr=subprocess.PIPE))
 
     [mail] = [m for m in smtp.to("erika@example.org") if "Erinnerung" in m["Subject"]]
     body = mail.get_body(("plain",)).get_content()

@@ -5,7 +5,6 @@ console's reminder log shows every skip with its reason."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,19 +12,22 @@ from sqlalchemy import select
 
 from core import demo, outbox, reminders
 from core.models import Channel, Notification, NotificationState, Practice
-from tests.conftest import worker_env
 from tests.web.test_console import StaffActions
+from tests.workers import burst_process, finish, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "demo-password-123"
 
 
 def run_burst_worker(app, smtp) -> None:
     """Deliver everything due with the real worker: SMS to files, email to the SMTP sink."""
-    env = worker_env(app, smtp, SMS_PROVIDER="log", SMS_DIR=app.config["SMS_DIR"])
-    subprocess.run(
-        [sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, timeout=60, check=True
+    env = worker_env(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        smtp.port,
+        secret_key=app.config["SECRET_KEY"],
+        SMS_PROVIDER="log",
+        SMS_DIR=app.config["SMS_DIR"],
     )
+    finish(burst_process(env, stderr=subprocess.PIPE))
 
 
 def test_the_evening_scan_of_the_demo_reminds_exactly_the_eligible_appointments(

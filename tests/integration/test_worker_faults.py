@@ -3,43 +3,30 @@ and nothing is sent twice except, at most, the one message in flight at the kill
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from core import demo, outbox
 from core.models import Appointment, Notification, NotificationState
-from tests.conftest import REDIS_URL
+from tests.workers import burst_process, worker_env
 
-ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 40
 
 
 def worker(app, smtp) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp.port),
-        "RQ_JOB_TIMEOUT": "10",
-    }
-    return subprocess.Popen(
-        [sys.executable, "worker.py", "--burst"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = worker_env(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        smtp.port,
+        secret_key=app.config["SECRET_KEY"],
+        RQ_JOB_TIMEOUT="10",
     )
+    return burst_process(env)
 
 
 def test_sigkill_mid_batch_loses_nothing(app, session, smtp, redis_conn, now, database_url):

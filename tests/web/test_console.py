@@ -246,29 +246,24 @@ def test_staff_create_an_appointment_and_the_calendar_shows_it(console, session)
     session.add(customer)
     session.commit()
     kind = p.appointment_types[0]
-    response = console.post(
-        "/console/calendar/appointments",
-        data={
-            "customer": customer.id,
-            "type": kind.id,
-            "resource": kind.resources[0].id,
-            "date": "2026-11-30",
-            "time": "08:00",
-        },
-    )
+
+    def create_at(time):
+        return console.post(
+            "/console/calendar/appointments",
+            data={
+                "customer": customer.id,
+                "type": kind.id,
+                "resource": kind.resources[0].id,
+                "date": "2026-11-30",
+                "time": time,
+            },
+        )
+
+    response = create_at("08:00")
     assert response.status_code == 303
     page = console.get(response.location)
     assert "Oma Alt" in page.text
-    again = console.post(
-        "/console/calendar/appointments",
-        data={
-            "customer": customer.id,
-            "type": kind.id,
-            "resource": kind.resources[0].id,
-            "date": "2026-11-30",
-            "time": "08:15",
-        },
-    )
+    again = create_at("08:15")  # overlaps the first
     assert again.status_code == 422
 
 
