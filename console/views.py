@@ -114,14 +114,15 @@ def inbox_context() -> dict:
     branch_id = id_value(request.args, "branch")
     processed = request.args.get("processed") == "1"
     items = triage.inbox(db.session, p.id, branch_id=branch_id, processed=processed)
-    since = request.args.get("since", type=float)
+    # Arrivals since the staff member opened the inbox stay highlighted: the poll URL keeps
+    # that moment, so it stays the same from poll to poll and an unchanged inbox answers 304.
+    since = request.args.get("since", type=int) or int(utcnow().timestamp())
     return {
         "practice": p,
         "items": items,
         "branch_id": branch_id,
         "processed": processed,
         "since": since,
-        "rendered_at": utcnow().timestamp(),
         "poll_seconds": p.inbox_poll_seconds,
         "open_count": len(triage.inbox(db.session, p.id)) if processed else len(items),
     }

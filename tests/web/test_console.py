@@ -141,14 +141,22 @@ def test_inbox_lists_start_requests_soonest_first_and_answers_unchanged_polls_30
     assert changed.status_code == 200
 
 
-def test_new_arrivals_since_the_last_poll_are_highlighted(console, session):
-    since = (NOW - timedelta(minutes=30)).timestamp()
-    fragment = console.get(f"/console/inbox?since={since}", headers=HX)
-    assert 'class="new"' not in fragment.text  # the demo requests came earlier
+def test_arrivals_since_the_inbox_was_opened_stay_highlighted_and_polls_can_answer_304(
+    app, console, session
+):
+    page = console.get("/console/inbox")
+    poll = re.search(r'hx-get="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    assert 'class="new"' not in page.text  # the demo requests came before
     a = requests_in_start(session)[0]
-    a.created_at = NOW
+    a.created_at = a.updated_at = NOW + timedelta(minutes=1)
     session.commit()
-    assert 'class="new"' in console.get(f"/console/inbox?since={since}", headers=HX).text
+    app.config["CLOCK"] = lambda: NOW + timedelta(minutes=2)
+    for _ in range(2):  # every later poll too, not only the first one after the arrival
+        fragment = console.get(poll, headers=HX)
+        assert fragment.text.count('class="new"') == 1
+        assert re.search(r'hx-get="([^"]+)"', fragment.text).group(1).replace("&amp;", "&") == poll
+    unchanged = console.get(poll, headers={**HX, "If-None-Match": fragment.headers["ETag"]})
+    assert unchanged.status_code == 304
 
 
 def test_triage_create_customer_confirm_and_history(console, session):
