@@ -350,6 +350,7 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointment_resource_time", "resource_id", "start", "end"),
         Index("ix_appointment_practice_status", "practice_id", "status_id", "start"),
+        Index("ix_appointment_start", "start"),  # the reminder scan's window of start times
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -73,7 +73,34 @@ def add(
     exists = session.scalar(select(Notification.id).where(Notification.idempotency_key == key))
     if exists is not None:
         return None
-    row = Notification(
+    row = new_row(
+        appointment,
+        kind,
+        recipient,
+        now=now,
+        not_before=not_before,
+        channel=channel,
+        payload=payload,
+        key=key,
+    )
+    session.add(row)
+    return row
+
+
+def new_row(
+    appointment: Appointment,
+    kind: str,
+    recipient: str,
+    *,
+    now: datetime,
+    not_before: datetime | None,
+    channel: Channel,
+    payload: dict | None,
+    key: str,
+) -> Notification:
+    """The outbox row itself, for callers that checked the key already (the reminder scan
+    checks a whole batch of keys in one query)."""
+    return Notification(
         practice_id=appointment.practice_id,
         appointment=appointment,
         kind=kind,
@@ -84,8 +111,6 @@ def add(
         idempotency_key=key,
         created_at=now,
     )
-    session.add(row)
-    return row
 
 
 def record(session: Session, happened: Iterable[events.Event], now: datetime) -> None:

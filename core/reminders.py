@@ -166,7 +166,8 @@ def scan(session: Session, now: datetime) -> int:
     """Queue the reminders due at `now`; returns how many rows it wrote (sent or skipped).
 
     Commits once per batch. Running twice, or twice at once, writes nothing twice: the
-    idempotency key is unique and each row is inserted in its own savepoint.
+    idempotency key is unique, and a batch that meets another scan's row falls back to one
+    savepoint per row.
     """
     written, after_id = 0, 0
     while True:
@@ -176,9 +177,7 @@ def scan(session: Session, now: datetime) -> int:
         after_id = batch[-1].id
         todo = [a for a in batch if eligible(a, now)]
         done = _existing_keys(session, [a.id for a in todo])
-        for appointment in todo:
-            if key(appointment) not in done and _queue(session, appointment, now):
-                written += 1
+        written += _write(session, [a for a in todo if key(a) not in done], now)
         session.commit()
 
 
@@ -191,28 +190,46 @@ def _existing_keys(session: Session, ids: list[int]) -> set[str]:
     return set(session.scalars(query))
 
 
-def _queue(session: Session, appointment: Appointment, now: datetime) -> bool:
-    practice, customer = appointment.practice, appointment.customer
-    to = route(practice, customer)
+def _row(appointment: Appointment, now: datetime) -> Notification:
+    """The reminder's outbox row: due at `now` or when the quiet hours end; skipped, with
+    the reason, when no channel reaches the customer."""
+    practice = appointment.practice
+    to = route(practice, appointment.customer)
+    row = outbox.new_row(
+        appointment,
+        outbox.Kind.REMINDER,
+        to.recipient or "-",
+        now=now,
+        not_before=not_before(practice, now),
+        channel=to.channel,
+        payload={"start": appointment.start.isoformat()},
+        key=key(appointment),
+    )
+    if to.reason:
+        row.state, row.last_error = NotificationState.SKIPPED, to.reason
+    return row
+
+
+def _write(session: Session, appointments: list[Appointment], now: datetime) -> int:
+    """Insert a batch's reminders in one savepoint. When a concurrent scan wrote one of them
+    first (the idempotency key is unique), go row by row and leave out what is there."""
     try:
         with session.begin_nested():
-            row = outbox.add(
-                session,
-                appointment,
-                outbox.Kind.REMINDER,
-                to.recipient or "-",
-                now=now,
-                not_before=not_before(practice, now),
-                channel=to.channel,
-                payload={"start": appointment.start.isoformat()},
-                key=key(appointment),
-            )
-            if row is not None and to.reason:
-                row.state, row.last_error = NotificationState.SKIPPED, to.reason
+            session.add_all([_row(a, now) for a in appointments])
             session.flush()
-    except IntegrityError:  # another scan wrote it a moment ago
-        return False
-    return row is not None
+        return len(appointments)
+    except IntegrityError:
+        pass
+    written = 0
+    for appointment in appointments:
+        try:
+            with session.begin_nested():
+                session.add(_row(appointment, now))
+                session.flush()
+        except IntegrityError:  # the other scan's row stands
+            continue
+        written += 1
+    return written
 
 
 # The log staff read ------------------------------------------------------------------------

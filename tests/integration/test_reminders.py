@@ -236,3 +236,17 @@ def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, red
     [row] = reminder_rows(session)
     session.refresh(row)
     assert row.state is NotificationState.SENT
+
+
+def test_a_batch_meeting_another_scans_row_writes_the_rest_row_by_row(session, now):
+    """What a concurrent scan looks like to `_write`: one key was taken after the batch's
+    key check; the batch savepoint fails, and the other rows are still written once."""
+    practice = enabled_practice(session, now)
+    taken = linked(session, practice, now, tomorrow(now))
+    others = [linked(session, practice, now, tomorrow(now, hour)) for hour in (10, 11)]
+    assert reminders._write(session, [taken], now) == 1
+    session.commit()
+    assert reminders._write(session, [taken, *others], now) == 2
+    session.commit()
+    rows = reminder_rows(session)
+    assert sorted(r.appointment_id for r in rows) == sorted(a.id for a in [taken, *others])
