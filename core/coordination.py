@@ -382,18 +382,36 @@ def declined_tray(session: Session, practice_id: int, branch_id: int) -> list[Ap
 
 def follow(session: Session, happened: Iterable[events.Event], now: datetime) -> None:
     """Keep requests in step with their appointments: a cancelled or declined appointment
-    withdraws its pending requests; a moved one gets an update email for each sent request.
-    (Appointments are never deleted: cancelling keeps them for the statistics.)"""
+    withdraws its pending requests; after a request was sent, every recipient hears of a
+    move (an update) and of a cancellation. (Appointments are never deleted: cancelling
+    keeps them for the statistics.)"""
     for event in happened:
         match event:
-            case events.AppointmentCancelled() | events.AppointmentDeclined(by=Actor.USER):
-                for request in pending_for(session, event.appointment_id):
-                    request.withdrawn_at = now
+            case events.AppointmentCancelled(by=by, reason=reason):
+                _withdraw_pending(session, event.appointment_id, now)
+                payload = {"reason": reason, "by": str(by)}
+                _tell_recipients(
+                    session, event.appointment_id, outbox.Kind.CANCELLATION, now, payload
+                )
+            case events.AppointmentDeclined(by=Actor.USER):
+                _withdraw_pending(session, event.appointment_id, now)
             case events.AppointmentMoved():
-                _send_updates(session, event.appointment_id, now)
+                _tell_recipients(session, event.appointment_id, Kind.UPDATE, now)
 
 
-def _send_updates(session: Session, appointment_id: int, now: datetime) -> None:
+def _withdraw_pending(session: Session, appointment_id: int, now: datetime) -> None:
+    for request in pending_for(session, appointment_id):
+        request.withdrawn_at = now
+
+
+def _tell_recipients(
+    session: Session, appointment_id: int, kind: str, now: datetime, payload: dict | None = None
+) -> None:
+    """Mail `kind` to the recipients of every sent request covering the appointment.
+
+    A cancellation keeps outbox.add's own key, the one the customer's cancellation has, so
+    an address that gets that one gets it once; an update is keyed per request and version.
+    """
     appointment = session.get(Appointment, appointment_id)
     sent = session.scalars(
         select(CoordinationRequest).where(
@@ -409,13 +427,17 @@ def _send_updates(session: Session, appointment_id: int, now: datetime) -> None:
     )
     for request in sent:
         for address in parse_recipients(request.recipients):
+            update = kind == Kind.UPDATE
             row = outbox.add(
                 session,
                 appointment,
-                Kind.UPDATE,
+                kind,
                 address,
                 now=now,
-                key=f"{Kind.UPDATE}:{request.id}:{appointment.id}:{appointment.ics_sequence}:{address.lower()}",
+                payload=payload,
+                key=f"{kind}:{request.id}:{appointment.id}:{appointment.ics_sequence}:{address.lower()}"
+                if update
+                else None,
             )
-            if row is not None:
+            if row is not None and update:
                 row.coordination_request_id = request.id

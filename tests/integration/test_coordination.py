@@ -170,11 +170,16 @@ def test_withdrawn_within_the_grace_sends_nothing(capp, s, practice, clock, smtp
     assert not coordination.withdraw(request, clock.now)
 
 
-def test_cancelling_the_appointment_withdraws_its_pending_request(
-    capp, s, practice, clock, smtp, redis_conn
-):
-    appointment = staff_appointment(s, practice, clock, days=1)
-    request = request_for(s, [appointment], clock)
+def method(message) -> str | None:
+    """The METHOD of a mail's Termin.ics, None for a mail without one."""
+    calendars = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return str(calendar_part(message)[1]["METHOD"]) if calendars else None
+
+
+def cancel(s, practice, appointment, clock) -> None:
+    """Staff cancel the appointment with a reason, as the console does."""
+    from core import outbox
+
     cancelled = next(
         st
         for st in practice.statuses
@@ -183,10 +188,16 @@ def test_cancelling_the_appointment_withdraws_its_pending_request(
     happened = workflow.change_status(
         appointment, cancelled, now=clock.now, by=workflow.Actor.USER, reason="Krank"
     )
-    from core import outbox
-
     outbox.record(s, happened, clock.now)
     s.commit()
+
+
+def test_cancelling_the_appointment_withdraws_its_pending_request(
+    capp, s, practice, clock, smtp, redis_conn
+):
+    appointment = staff_appointment(s, practice, clock, days=1)
+    request = request_for(s, [appointment], clock)
+    cancel(s, practice, appointment, clock)
     assert request.withdrawn_at == clock.now
     clock.now += timedelta(minutes=11)
     deliver_due(capp, redis_conn)
@@ -288,3 +299,28 @@ def test_a_move_after_sending_sends_an_update_with_a_raised_sequence(
     s.expire_all()
     assert int(event["SEQUENCE"]) == appointment.ics_sequence >= 1
     assert event.decoded("DTSTART") == appointment.start
+
+
+def test_a_cancellation_after_sending_reaches_every_recipient_once_with_method_cancel(
+    capp, s, practice, clock, smtp, redis_conn
+):
+    appointment = staff_appointment(s, practice, clock, days=1)
+    request = coordination.create(
+        s,
+        [appointment],
+        recipients=f"{CUSTOMER.upper()}, tochter@example.org",
+        allow_decline=True,
+        message="",
+        now=clock.now,
+    )
+    s.commit()
+    clock.now += timedelta(minutes=11)
+    deliver_due(capp, redis_conn)
+    assert len(smtp.to("tochter@example.org")) == 1  # the request
+    cancel(s, practice, appointment, clock)
+    deliver_due(capp, redis_conn)
+    for address in (CUSTOMER, "tochter@example.org"):
+        [cancellation] = [m for m in smtp.to(address) if method(m) == "CANCEL"]
+        assert "Krank" in cancellation.get_body(("plain",)).get_content()
+    s.expire_all()
+    assert request.withdrawn_at is None  # sent requests stay as they were
