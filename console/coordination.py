@@ -30,20 +30,6 @@ ERRORS = {
 }
 
 
-@bp.app_template_filter("history_text")
-def history_text(text: str) -> str:
-    """History notes written by core in English, in the staff member's language."""
-    translated = {
-        coordination.NOTES[coordination.Action.ACCEPT]: _(
-            "Accepted by the customer through the please-confirm email"
-        ),
-        coordination.NOTES[coordination.Action.DECLINE]: _(
-            "Declined by the customer through the please-confirm email"
-        ),
-    }
-    return translated.get(text, text)
-
-
 def default_message(appointment: Appointment) -> str:
     with force_locale(appointment.practice.language):
         return _("As agreed on the phone, please confirm your appointment.")

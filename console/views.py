@@ -81,6 +81,45 @@ def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
 
 
+# History notes core writes in English, each shown in the staff member's language.
+NOTE_PATTERNS = [
+    (
+        re.compile(r"moved from (\S+) to (\S+)"),
+        lambda m: _(
+            "moved from %(old)s to %(new)s",
+            old=_local(datetime.fromisoformat(m[1])),
+            new=_local(datetime.fromisoformat(m[2])),
+        ),
+    ),
+    (re.compile(r"customer linked: (.*)"), lambda m: _("customer linked: %(name)s", name=m[1])),
+    (re.compile(r"customer created: (.*)"), lambda m: _("customer created: %(name)s", name=m[1])),
+    (
+        re.compile(r"customer merged: (.*) \(#\d+\) into #\d+"),
+        lambda m: _("customer merged: %(name)s", name=m[1]),
+    ),
+    (
+        re.compile(re.escape(coordination.NOTES[coordination.Action.ACCEPT])),
+        lambda m: _("Accepted by the customer through the please-confirm email"),
+    ),
+    (
+        re.compile(re.escape(coordination.NOTES[coordination.Action.DECLINE])),
+        lambda m: _("Declined by the customer through the please-confirm email"),
+    ),
+]
+
+
+@bp.app_template_filter("history_text")
+def _history_text(text: str) -> str:
+    for pattern, render_note in NOTE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            try:
+                return render_note(match)
+            except ValueError:  # not a time after all: show it as written
+                return text
+    return text
+
+
 @bp.app_template_filter("ago")
 def _ago(dt: datetime) -> str:
     return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)

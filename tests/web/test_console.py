@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -557,3 +558,19 @@ def test_settings_edit_branches_and_resources(console, session):
     session.expire_all()
     assert session.get(type(branch), branch.id).address == "Neue Str. 1, 10115 Berlin"
     assert "Kabine 3" in [r.name for r in session.get(type(branch), branch.id).resources]
+
+
+def test_history_notes_read_in_the_staff_language_with_local_times(console, session):
+    a = requests_in_start(session)[0]
+    console.post(f"/console/appointments/{a.id}/new-customer")
+    old = a.start
+    moved = console.post(
+        f"/console/appointments/{a.id}/move",
+        data={"date": "2026-12-15", "time": "10:00", "resource": a.resource_id},
+    )
+    assert moved.status_code == 303
+    page = console.get(f"/console/appointments/{a.id}", headers={"Accept-Language": "de"})
+    local_old = old.astimezone(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y %H:%M")
+    assert f"verschoben von {local_old} auf 15.12.2026 10:00" in page.text
+    assert f"Kunde angelegt: {a.req_first_name} {a.req_last_name}" in page.text
+    assert "moved from" not in page.text and "customer created" not in page.text
