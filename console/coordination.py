@@ -31,11 +31,12 @@ ERRORS = {
 
 
 def default_message(appointment: Appointment) -> str:
+    """The text staff start from, in the language the customer's email will be in."""
     with force_locale(appointment.practice.language):
         return _("As agreed on the phone, please confirm your appointment.")
 
 
-def form_context(appointment: Appointment, form=None, **extra) -> dict:
+def form_context(appointment: Appointment, form=None) -> dict:
     """The request form: sent values when re-rendered, else the defaults."""
     proposals = coordination.proposals(db.session, appointment)
     if form is None:
@@ -61,7 +62,6 @@ def form_context(appointment: Appointment, form=None, **extra) -> dict:
         "error": None,
         "field": None,
         "preview": None,
-        **extra,
     }
 
 
