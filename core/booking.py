@@ -345,7 +345,6 @@ def new_appointment(
     start: datetime,
     status: Status,
     *,
-    branch_id: int | None,
     source: Source,
     by: Actor,
     now: datetime,
@@ -356,10 +355,10 @@ def new_appointment(
 
     The history must open with the status the appointment was created in and who put it
     there, whichever path booked it; `details` are the path's own columns (the request's
-    fields and consent, or the linked customer)."""
+    fields and consent, or the linked customer). The branch is the resource's."""
     appointment = Appointment(
         practice=practice,
-        branch_id=branch_id,
+        branch_id=resource.branch_id,
         resource=resource,
         type=kind,
         status=status,
@@ -384,7 +383,6 @@ def _new_online_appointment(session, practice, kind, resource, req, now) -> Appo
         resource,
         req.start,
         status,
-        branch_id=req.branch_id,
         source=Source.ONLINE,
         by=Actor.CUSTOMER,
         now=now,

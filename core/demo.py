@@ -196,7 +196,7 @@ def seed(
             created_at=now,
         )
     )
-    session.flush()  # the requests refer to the branches by id
+    session.flush()  # appointments take their branch id from their resource
     _seed_requests(session, practice, types, resources, statuses, now)
     if with_reminder_cases:
         _seed_reminder_cases(session, practice, types, resources, statuses, now)
@@ -231,7 +231,6 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
             resources[placed % 2],
             start,
             status,
-            branch_id=resources[0].branch_id,
             source=Source.ONLINE,
             by=Actor.CUSTOMER,
             now=arrived,
@@ -273,7 +272,6 @@ def _seed_reminder_cases(session, practice, types, resources, statuses, now) -> 
             resources[resource],
             start,
             statuses[status],
-            branch_id=resources[resource].branch_id,
             source=Source.STAFF,
             by=Actor.USER,
             now=now,

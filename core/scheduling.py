@@ -43,7 +43,6 @@ def create_for_customer(
         resource,
         start,
         status,
-        branch_id=resource.branch_id,
         source=Source.STAFF,
         by=Actor.USER,
         now=now,
