@@ -14,7 +14,7 @@ from app import db, utcnow
 from console import bp
 from console.render import render
 from console.views import admin_only, practice
-from core import reminder_settings, reminders
+from core import outbox, reminder_settings
 from core.models import NotificationState
 from notifications import sms, transport
 
@@ -129,7 +129,9 @@ def reason(row) -> str:
 def reminder_log():
     """Every reminder of the practice, so staff can see who got one and why not."""
     state = request.args.get("state", "")
-    rows = reminders.log(db.session, current_user.practice_id, state)
+    rows = outbox.listing(
+        db.session, current_user.practice_id, state=state, kind=outbox.Kind.REMINDER
+    )
     return render(
         "console/reminders.html",
         practice=practice(),
@@ -137,5 +139,5 @@ def reminder_log():
         state=state,
         states=list(NotificationState),
         reason=reason,
-        limit=reminders.LOG_LIMIT,
+        limit=outbox.LIST_LIMIT,
     )

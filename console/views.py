@@ -516,10 +516,7 @@ def erase_customer(customer_id: int):
 @bp.get("/outbox")
 def outbox_view():
     state = request.args.get("state", "")
-    query = select(Notification).where(Notification.practice_id == current_user.practice_id)
-    if state in {s.value for s in NotificationState}:
-        query = query.where(Notification.state == state)
-    rows = db.session.scalars(query.order_by(Notification.id.desc()).limit(200)).all()
+    rows = outbox.listing(db.session, current_user.practice_id, state=state)
     return render(
         "console/outbox.html",
         rows=rows,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import events
 from core.models import (
@@ -111,6 +111,29 @@ def new_row(
         idempotency_key=key,
         created_at=now,
     )
+
+
+LIST_LIMIT = 200
+
+
+def listing(
+    session: Session, practice_id: int, *, state: str = "", kind: str | None = None
+) -> list[Notification]:
+    """The practice's messages, newest first, bounded; optionally of one state (an unknown
+    state means all) and one kind. Appointment and customer come loaded, so a page of
+    them costs one query."""
+    query = (
+        select(Notification)
+        .where(Notification.practice_id == practice_id)
+        .options(joinedload(Notification.appointment).joinedload(Appointment.customer))
+        .order_by(Notification.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    if state in {s.value for s in NotificationState}:
+        query = query.where(Notification.state == NotificationState(state))
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return list(session.scalars(query))
 
 
 def record(session: Session, happened: Iterable[events.Event], now: datetime) -> None:

@@ -230,25 +230,3 @@ def _write(session: Session, appointments: list[Appointment], now: datetime) -> 
             continue
         written += 1
     return written
-
-
-# The log staff read ------------------------------------------------------------------------
-
-LOG_LIMIT = 200
-
-
-def log(
-    session: Session, practice_id: int, state: str = "", limit: int = LOG_LIMIT
-) -> list[Notification]:
-    """The practice's reminder rows, newest first, optionally of one state; bounded, and
-    with appointment and customer loaded so the page makes no query per row."""
-    query = (
-        select(Notification)
-        .where(Notification.practice_id == practice_id, Notification.kind == outbox.Kind.REMINDER)
-        .options(joinedload(Notification.appointment).joinedload(Appointment.customer))
-        .order_by(Notification.id.desc())
-        .limit(limit)
-    )
-    if state in {s.value for s in NotificationState}:
-        query = query.where(Notification.state == NotificationState(state))
-    return list(session.scalars(query))
