@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import abuse, availability, events, outbox
+from core import abuse, availability, effects, events
 from core.models import (
     Absence,
     Actor,
@@ -33,6 +33,7 @@ from core.models import (
 )
 
 FREEING_KINDS = (StatusKind.CANCELLED, StatusKind.DECLINED)
+EXCLUSION_VIOLATION = "23P01"
 
 
 class SlotTaken(Exception):
@@ -275,6 +276,7 @@ class OnlineRequest:
     salutation: str = ""
     message: str = ""
     privacy_url: str | None = None
+    language: str = "de"
 
 
 def book_online(session: Session, req: OnlineRequest, now: datetime) -> Appointment | None:
@@ -308,13 +310,32 @@ def book_online(session: Session, req: OnlineRequest, now: datetime) -> Appointm
     appointment = _new_online_appointment(session, practice, kind, resource, req, now)
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError as error:
         session.rollback()
         replay = _by_key(session, req.booking_key)
-        if replay is None:
-            raise
-        return replay
+        if replay is not None:
+            return replay
+        if is_overlap(error):
+            raise SlotTaken() from None
+        raise
     return appointment
+
+
+def commit(session: Session) -> None:
+    """Commit a booking, move or confirmation; an overlap the database refused is SlotTaken."""
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        if is_overlap(error):
+            raise SlotTaken() from None
+        raise
+
+
+def is_overlap(error: IntegrityError) -> bool:
+    """PostgreSQL's exclusion constraint refused the write: another transaction holds the time
+    (the backstop beneath the lock, for a path that did not take it)."""
+    return getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION
 
 
 def _by_key(session: Session, key: str) -> Appointment | None:
@@ -330,8 +351,11 @@ def _lock_first_free(session, practice, kind, candidates, start, now) -> Resourc
 
 
 def start_status(practice: Practice, kind: AppointmentType) -> Status:
-    """The type's initial status, else the practice's default start status."""
-    if kind.initial_status is not None:
+    """The type's initial status, else the practice's default start status.
+
+    A status that frees its slot is never a start: a booking made in it would leave its own
+    time free for the next customer (the settings refuse it; this holds for older rows)."""
+    if kind.initial_status is not None and not kind.initial_status.kind.frees_slot:
         return kind.initial_status
     starts = [s for s in practice.statuses if s.kind is StatusKind.START]
     return next((s for s in starts if s.is_default), starts[0])
@@ -356,6 +380,7 @@ def new_appointment(
     The history must open with the status the appointment was created in and who put it
     there, whichever path booked it; `details` are the path's own columns (the request's
     fields and consent, or the linked customer). The branch is the resource's."""
+    details.setdefault("language", practice.language)
     appointment = Appointment(
         practice=practice,
         branch_id=resource.branch_id,
@@ -395,12 +420,11 @@ def _new_online_appointment(session, practice, kind, resource, req, now) -> Appo
         consent_at=now,
         consent_privacy_url=req.privacy_url,
         booking_key=req.booking_key,
+        language=req.language,
     )
     session.flush()
-    happened: list[events.Event] = [
-        events.AppointmentRequested(appointment.id, needs_approval=kind.requires_approval)
-    ]
+    happened: list[events.Event] = [events.AppointmentRequested(appointment.id)]
     if status.kind is StatusKind.CONFIRMED:
         happened.append(events.AppointmentConfirmed(appointment.id, Actor.SYSTEM))
-    outbox.record(session, happened, now)
+    effects.record(session, happened, now)
     return appointment

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import outbox
+from core import effects
 from core.models import Actor, Appointment, Status, StatusKind
 from core.workflow import change_status
 
@@ -61,6 +61,6 @@ def cancel_by_customer(session: Session, appointment_id: int, *, now: datetime) 
         return refused
     status = customer_cancellation_status(session, appointment.practice_id)
     happened = change_status(appointment, status, now=now, by=Actor.CUSTOMER)
-    outbox.record(session, happened, now)
+    effects.record(session, happened, now)
     session.commit()
     return Outcome.CANCELLED

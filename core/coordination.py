@@ -17,13 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import events, outbox, tokens
+from core import effects, events, outbox, tokens
 from core.models import (
     Actor,
     Appointment,
     CoordinationRequest,
-    Notification,
-    NotificationState,
     Practice,
     Status,
     StatusChange,
@@ -36,7 +34,7 @@ class Kind:
     """Email kinds of this module (templates/email/<kind>.{txt,html})."""
 
     REQUEST = outbox.Kind.COORDINATION_REQUEST
-    UPDATE = "coordination_update"
+    UPDATE = outbox.Kind.COORDINATION_UPDATE
     STAFF_DECLINED = outbox.Kind.STAFF_DECLINED
 
 
@@ -187,7 +185,7 @@ def create(
             address,
             now=now,
             not_before=request.send_after,
-            key=f"{Kind.REQUEST}:{request.id}:{address.lower()}",
+            key=f"{Kind.REQUEST}:{request.id}:{outbox.address_key(address)}",
         )
         row.coordination_request_id = request.id
     return request
@@ -221,9 +219,7 @@ def state(request: CoordinationRequest, now: datetime) -> State:
         return State.ACCEPTED
     if request.outcome == "declined":
         return State.DECLINED
-    if request.sent_at is not None or now >= request.send_after:
-        return State.SENT
-    return State.SCHEDULED
+    return State.SCHEDULED if request.scheduled(now) else State.SENT
 
 
 def explanation(request: CoordinationRequest, now: datetime) -> tuple[State, datetime | None]:
@@ -307,7 +303,7 @@ def answer(
         happened += _apply(appointment, target, now, note)
     request.outcome = "accepted" if action is Action.ACCEPT else "declined"
     request.answered_at = now
-    outbox.record(session, happened, now)
+    effects.record(session, happened, now)
     if action is Action.DECLINE:
         _alert_staff(session, request, now)
     session.commit()
@@ -378,66 +374,3 @@ def declined_tray(session: Session, practice_id: int, branch_id: int) -> list[Ap
             .order_by(Appointment.start.desc())
         )
     )
-
-
-def follow(session: Session, happened: Iterable[events.Event], now: datetime) -> None:
-    """Keep requests in step with their appointments: a cancelled or declined appointment
-    withdraws its pending requests; after a request was sent, every recipient hears of a
-    move (an update) and of a cancellation. (Appointments are never deleted: cancelling
-    keeps them for the statistics.)"""
-    for event in happened:
-        match event:
-            case events.AppointmentCancelled(by=by, reason=reason):
-                _withdraw_pending(session, event.appointment_id, now)
-                payload = {"reason": reason, "by": str(by)}
-                _tell_recipients(
-                    session, event.appointment_id, outbox.Kind.CANCELLATION, now, payload
-                )
-            case events.AppointmentDeclined(by=Actor.USER):
-                _withdraw_pending(session, event.appointment_id, now)
-            case events.AppointmentMoved():
-                _tell_recipients(session, event.appointment_id, Kind.UPDATE, now)
-
-
-def _withdraw_pending(session: Session, appointment_id: int, now: datetime) -> None:
-    for request in pending_for(session, appointment_id):
-        request.withdrawn_at = now
-
-
-def _tell_recipients(
-    session: Session, appointment_id: int, kind: str, now: datetime, payload: dict | None = None
-) -> None:
-    """Mail `kind` to the recipients of every sent request covering the appointment.
-
-    A cancellation keeps outbox.add's own key, the one the customer's cancellation has, so
-    an address that gets that one gets it once; an update is keyed per request and version.
-    """
-    appointment = session.get(Appointment, appointment_id)
-    sent = session.scalars(
-        select(CoordinationRequest).where(
-            CoordinationRequest.appointments.any(Appointment.id == appointment_id),
-            CoordinationRequest.withdrawn_at.is_(None),
-            CoordinationRequest.id.in_(
-                select(Notification.coordination_request_id).where(
-                    Notification.kind == Kind.REQUEST,
-                    Notification.state == NotificationState.SENT,
-                )
-            ),
-        )
-    )
-    for request in sent:
-        for address in parse_recipients(request.recipients):
-            update = kind == Kind.UPDATE
-            row = outbox.add(
-                session,
-                appointment,
-                kind,
-                address,
-                now=now,
-                payload=payload,
-                key=f"{kind}:{request.id}:{appointment.id}:{appointment.ics_sequence}:{address.lower()}"
-                if update
-                else None,
-            )
-            if row is not None and update:
-                row.coordination_request_id = request.id

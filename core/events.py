@@ -9,10 +9,9 @@ from core.models import Actor
 
 @dataclass(frozen=True)
 class AppointmentRequested:
-    """An online booking arrived (whatever status it got)."""
+    """An online booking arrived (whatever status it got: core.effects reads it)."""
 
     appointment_id: int
-    needs_approval: bool
 
 
 @dataclass(frozen=True)

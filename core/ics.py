@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
-from core.models import Appointment
+from core.models import Appointment, StatusKind
 
 PRODID = "-//Termine//Online-Terminbuchung//DE"
 
@@ -27,36 +27,44 @@ class Method:
     CANCEL = "CANCEL"
 
 
+# The summary of an appointment not yet confirmed says so, in the customer's language.
+REQUESTED = {"de": "angefragt", "en": "requested"}
+
+
 def build(
     appointment: Appointment,
     *,
-    method: str,
     now: datetime,
     organizer_email: str = "",
     attendee_email: str = "",
 ) -> bytes:
-    """Serialise one appointment.
+    """The one calendar file of the appointment's current state, wherever it is fetched.
 
-    Summary and description hold only the practice's own names (no UI text), so the file is
-    the same whoever downloads it.
+    A confirmed appointment is CONFIRMED, one still waiting for the practice TENTATIVE (its
+    summary says "angefragt"/"requested"), a cancelled or declined one CANCELLED under
+    METHOD:CANCEL. Otherwise the summary holds only the practice's own names.
 
     iTIP wants an ORGANIZER (and for CANCEL the ATTENDEE it is addressed to) before Outlook
     and Google act on a cancellation, so both are added when known.
     """
     zone = ZoneInfo(appointment.practice.timezone)
-    cancelled = method == Method.CANCEL
+    method = method_for(appointment)
+    status = _status(appointment)
     branch = appointment.branch
     contact = " · ".join(p for p in (branch.name, branch.phone, branch.email) if p)
+    summary = f"{appointment.type.name} – {appointment.practice.name}"
+    if status == "TENTATIVE":
+        summary += f" ({REQUESTED.get(appointment.language, REQUESTED['de'])})"
     event = Event.new(
         uid=appointment.ics_uid,
         sequence=appointment.ics_sequence,
         stamp=now,
         start=appointment.start.astimezone(zone),
         end=appointment.end.astimezone(zone),
-        summary=f"{appointment.type.name} – {appointment.practice.name}",
+        summary=summary,
         description=contact or None,
         location=branch.address or branch.name,
-        status="CANCELLED" if cancelled else "CONFIRMED",
+        status=status,
     )
     if organizer_email:
         event.add(
@@ -67,6 +75,12 @@ def build(
     timezone = _vtimezone(appointment.practice.timezone, appointment.start.year)
     calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[timezone, event])
     return calendar.to_ical()
+
+
+def _status(appointment: Appointment) -> str:
+    if appointment.status.kind.frees_slot:
+        return "CANCELLED"
+    return "CONFIRMED" if appointment.status.kind is StatusKind.CONFIRMED else "TENTATIVE"
 
 
 @lru_cache(maxsize=32)

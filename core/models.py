@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     Column,
@@ -27,8 +28,12 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    event,
+    func,
+    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -68,6 +73,14 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The exclusion constraint compares integers and text with `=`/`<>` in a GiST index.
+event.listen(
+    Base.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
+)
 
 
 class StatusKind(enum.StrEnum):
@@ -351,6 +364,17 @@ class Appointment(Base):
         Index("ix_appointment_resource_time", "resource_id", "start", "end"),
         Index("ix_appointment_practice_status", "practice_id", "status_id", "start"),
         Index("ix_appointment_start", "start"),  # the reminder scan's window of start times
+        # No double booking, whatever the settings and beneath the booking lock: two
+        # slot-holding appointments of one resource never overlap, unless both belong to
+        # the same group session (same slot key). PostgreSQL only (btree_gist).
+        ExcludeConstraint(
+            (Column("resource_id"), "="),
+            (func.tstzrange(Column("start"), Column("end")), "&&"),
+            (Column("slot_key"), "<>"),
+            name="ex_appointment_no_overlap",
+            using="gist",
+            where=text("holds_slot"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -378,6 +402,12 @@ class Appointment(Base):
     ics_uid: Mapped[str] = mapped_column(String(80), default=_new_uid, unique=True)
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the customer booked in: their emails, SMS and calendar file use it.
+    language: Mapped[str] = mapped_column(String(2))  # unset: the practice's (before_flush)
+    # Kept by `_keep_slot_columns` from the status and type, for the PostgreSQL exclusion
+    # constraint that makes an overlap of two slot-holding appointments impossible.
+    holds_slot: Mapped[bool] = mapped_column(Boolean, default=True)
+    slot_key: Mapped[str] = mapped_column(String(120), default="")
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -397,6 +427,29 @@ class Appointment(Base):
     @property
     def requester_name(self) -> str:
         return f"{self.req_first_name} {self.req_last_name}".strip()
+
+
+def slot_key(appointment: Appointment) -> str:
+    """Appointments with the same key may share a resource's time: the attendees of one group
+    session (same type, same start). Every individual appointment has a key of its own."""
+    if appointment.type.capacity > 1:
+        return f"group:{appointment.type.id}@{appointment.start.isoformat()}"
+    return f"one:{appointment.ics_uid}"
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_slot_columns(session: Session, _context, _instances) -> None:
+    """Every appointment written carries its slot columns in step with its status and type,
+    whichever code path changed it (and a language: the practice's unless the customer's
+    was recorded)."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Appointment) and obj.status is not None and obj.type is not None:
+            if obj.ics_uid is None:
+                obj.ics_uid = _new_uid()
+            if obj.language is None:
+                obj.language = obj.practice.language
+            obj.holds_slot = not obj.status.kind.frees_slot
+            obj.slot_key = slot_key(obj)
 
 
 class StatusChange(Base):
@@ -453,6 +506,20 @@ class CoordinationRequest(Base):
     appointments: Mapped[list[Appointment]] = relationship(
         secondary=coordination_appointment, order_by="Appointment.start"
     )
+
+    @property
+    def addresses(self) -> list[str]:
+        """The recipients as stored (validated when the request was made)."""
+        return [a.strip() for a in self.recipients.split(",") if a.strip()]
+
+    def scheduled(self, now: datetime) -> bool:
+        """Still waiting out its grace: nothing has left, staff may take it back."""
+        return (
+            self.withdrawn_at is None
+            and self.outcome is None
+            and self.sent_at is None
+            and now < self.send_after
+        )
 
 
 class Notification(Base):

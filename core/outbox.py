@@ -1,5 +1,5 @@
-"""The outbox: turn domain events into Notification rows inside the causing transaction,
-and deliver them later, exactly once.
+"""The outbox: the Notification rows a change writes inside its own transaction (what each
+event writes is core.effects's table), delivered later, exactly once.
 
 Rows are delivered by a worker (see worker.py); writing them here, in the same transaction as
 the change, is what makes "nothing lost" hold when Redis or SMTP is down. Idempotency keys
@@ -11,15 +11,15 @@ the outcome, so a job run twice or by two workers at once sends once.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from core import events
 from core.models import (
-    Actor,
     Appointment,
     Channel,
     CoordinationRequest,
@@ -39,7 +39,22 @@ class Kind:
     STAFF_CUSTOMER_CANCELLED = "staff_customer_cancelled"
     STAFF_DECLINED = "staff_declined"  # written by core.coordination
     COORDINATION_REQUEST = "coordination_request"
+    COORDINATION_UPDATE = "coordination_update"
     REMINDER = "reminder"
+
+
+# Messages to the customer (and the recipients of their please-confirm emails): written in the
+# appointment's language, with the cancel link; the others go to staff in the practice's.
+CUSTOMER_KINDS = frozenset(
+    {
+        Kind.REQUEST_RECEIVED,
+        Kind.CONFIRMATION,
+        Kind.CANCELLATION,
+        Kind.REMINDER,
+        Kind.COORDINATION_REQUEST,
+        Kind.COORDINATION_UPDATE,
+    }
+)
 
 
 def customer_email(appointment: Appointment) -> str:
@@ -52,6 +67,12 @@ def customer_email(appointment: Appointment) -> str:
 def copy_email(appointment: Appointment) -> str:
     """The practice-side copy goes to the resource's address, else the branch's."""
     return appointment.resource.notification_email or appointment.branch.email
+
+
+def address_key(address: str) -> str:
+    """An address as it may appear in an idempotency key: a digest, never the address itself,
+    so erasing a customer leaves nothing in the keys that names them."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:20]
 
 
 def add(
@@ -69,7 +90,7 @@ def add(
     """Queue one message unless it has no recipient or an identical one is already queued."""
     if not recipient:
         return None
-    key = key or f"{kind}:{appointment.id}:{appointment.ics_sequence}:{recipient.lower()}"
+    key = key or f"{kind}:{appointment.id}:{appointment.ics_sequence}:{address_key(recipient)}"
     exists = session.scalar(select(Notification.id).where(Notification.idempotency_key == key))
     if exists is not None:
         return None
@@ -136,44 +157,6 @@ def listing(
     return list(session.scalars(query))
 
 
-def record(session: Session, happened: Iterable[events.Event], now: datetime) -> None:
-    """Write the messages each event causes (the caller commits them with the change)."""
-    happened = list(happened)
-    for event in happened:
-        appointment = session.get(Appointment, event.appointment_id)
-        if appointment is None or appointment.blocked:
-            continue
-        for kind, recipient, payload in _messages(event, appointment):
-            add(session, appointment, kind, recipient, now=now, payload=payload)
-    # Imported here: coordination builds on this module (it queues its emails through add).
-    from core import coordination
-
-    coordination.follow(session, happened, now)
-
-
-def _messages(event: events.Event, a: Appointment) -> list[tuple[str, str | None, dict]]:
-    staff = a.practice.staff_alert_email
-    match event:
-        case events.AppointmentRequested(needs_approval=True):
-            return [
-                (Kind.REQUEST_RECEIVED, customer_email(a), {}),
-                (Kind.STAFF_NEW_REQUEST, staff, {}),
-            ]
-        case events.AppointmentRequested():
-            return [(Kind.STAFF_NEW_REQUEST, staff, {})]
-        case events.AppointmentConfirmed():
-            return [
-                (Kind.CONFIRMATION, customer_email(a), {}),
-                (Kind.CONFIRMATION_COPY, copy_email(a), {}),
-            ]
-        case events.AppointmentCancelled(by=by, reason=reason):
-            out = [(Kind.CANCELLATION, customer_email(a), {"reason": reason, "by": str(by)})]
-            if by is Actor.CUSTOMER:
-                out.append((Kind.STAFF_CUSTOMER_CANCELLED, staff, {}))
-            return out
-    return []
-
-
 # Delivery ---------------------------------------------------------------------------------
 
 # Messages about a freed slot: sent only while the appointment stays cancelled or declined.
@@ -210,24 +193,63 @@ def backoff(attempts: int, base: timedelta) -> timedelta:
     return base * 2 ** max(attempts - 1, 0)
 
 
-def still_relevant(session: Session, row: Notification) -> bool:
-    """Would sending this now still be right? A cancelled appointment gets no confirmation
-    or reminder, a moved one no reminder for its old time; a withdrawn coordination request
-    sends nothing; blocked contacts get nothing."""
+class Skip:
+    """Why a message was not sent, stored on its row (the console shows them translated)."""
+
+    NO_LONGER_DUE = "no longer due: the appointment was cancelled or moved"
+    WITHDRAWN = "the please-confirm request was withdrawn"
+    STARTED = "the appointment has already started"
+    SAME_DAY = "it would arrive on the appointment's own day"
+
+
+def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
+    """Why sending this now would be wrong, or None. A cancelled appointment gets no
+    confirmation or reminder, a moved one no reminder for its old time; a withdrawn
+    please-confirm request sends nothing; blocked contacts get nothing; and the customer
+    never hears of an appointment after it started (a reminder not even on its own day)."""
     if row.coordination_request_id is not None:
         request = session.get(CoordinationRequest, row.coordination_request_id)
         if request is None or request.withdrawn_at is not None:
-            return False
+            return Skip.WITHDRAWN
+        if row.kind == Kind.COORDINATION_REQUEST:
+            return _request_skip_reason(request, now)
     appointment = row.appointment
     if appointment is None:
-        return True
+        return None
     if appointment.blocked:
-        return False
+        return Skip.NO_LONGER_DUE
     made_for = (row.payload or {}).get("start")
     if row.kind == Kind.REMINDER and made_for and made_for != appointment.start.isoformat():
-        return False  # moved since: the scan writes a new reminder for the new time
+        return Skip.NO_LONGER_DUE  # moved since: the scan writes a new reminder for the new time
     cancelled = appointment.status.kind.frees_slot
-    return cancelled if row.kind in CANCELLATION_KINDS else not cancelled
+    if cancelled != (row.kind in CANCELLATION_KINDS):
+        return Skip.NO_LONGER_DUE
+    if row.kind in CUSTOMER_KINDS and appointment.start <= now:
+        return Skip.STARTED
+    if row.kind == Kind.REMINDER:
+        return reminder_too_late(appointment, now)
+    return None
+
+
+def _request_skip_reason(request: CoordinationRequest, now: datetime) -> str | None:
+    """A please-confirm email asks about the request's appointments that are still active."""
+    active = [a for a in request.appointments if not a.status.kind.frees_slot]
+    if not active or any(a.blocked for a in active):
+        return Skip.NO_LONGER_DUE
+    if min(a.start for a in active) <= now:
+        return Skip.STARTED
+    return None
+
+
+def reminder_too_late(appointment: Appointment, at: datetime) -> str | None:
+    """A reminder that reaches the customer on the appointment's own local day (or later) is
+    no reminder: it is skipped, at the scan when its quiet hours end that late, else at
+    delivery (a retry, a worker that was down)."""
+    zone = ZoneInfo(appointment.practice.timezone)
+    day, leaves = appointment.start.astimezone(zone).date(), at.astimezone(zone).date()
+    if leaves == day:
+        return Skip.SAME_DAY
+    return Skip.STARTED if leaves > day else None
 
 
 def deliver(
@@ -245,8 +267,9 @@ def deliver(
     if verdict is not None:
         session.rollback()
         return verdict
-    if not still_relevant(session, row):
-        row.state = NotificationState.SKIPPED
+    reason = skip_reason(session, row, now)
+    if reason is not None:
+        row.state, row.last_error = NotificationState.SKIPPED, reason
         session.commit()
         return Delivery.SKIPPED
     row.attempts += 1

@@ -192,21 +192,24 @@ def _existing_keys(session: Session, ids: list[int]) -> set[str]:
 
 def _row(appointment: Appointment, now: datetime) -> Notification:
     """The reminder's outbox row: due at `now` or when the quiet hours end; skipped, with
-    the reason, when no channel reaches the customer."""
+    the reason, when no channel reaches the customer or it would leave only on the
+    appointment's own day (booked 21:00 for 07:30 tomorrow, quiet until 08:00)."""
     practice = appointment.practice
     to = route(practice, appointment.customer)
+    leaves = not_before(practice, now)
     row = outbox.new_row(
         appointment,
         outbox.Kind.REMINDER,
         to.recipient or "-",
         now=now,
-        not_before=not_before(practice, now),
+        not_before=leaves,
         channel=to.channel,
         payload={"start": appointment.start.isoformat()},
         key=key(appointment),
     )
-    if to.reason:
-        row.state, row.last_error = NotificationState.SKIPPED, to.reason
+    reason = to.reason or outbox.reminder_too_late(appointment, leaves)
+    if reason:
+        row.state, row.last_error = NotificationState.SKIPPED, reason
     return row
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import booking, events, outbox, workflow
+from core import booking, effects, events, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -49,7 +49,7 @@ def create_for_customer(
         user_id=user_id,
         customer=customer,
     )
-    session.commit()
+    booking.commit(session)
     return appointment
 
 
@@ -86,5 +86,5 @@ def move(
         user_id=user_id,
         note=f"moved from {old.isoformat()} to {start.isoformat()}",
     )
-    outbox.record(session, [events.AppointmentMoved(appointment.id)], now)
-    session.commit()
+    effects.record(session, [events.AppointmentMoved(appointment.id)], now)
+    booking.commit(session)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import booking, outbox, workflow
+from core import booking, effects, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -64,8 +64,8 @@ def set_status(
     happened = workflow.change_status(
         appointment, status, now=now, by=Actor.USER, user_id=user_id, reason=reason
     )
-    outbox.record(session, happened, now)
-    session.commit()
+    effects.record(session, happened, now)
+    booking.commit(session)
 
 
 def suggestions(session: Session, appointment: Appointment, limit: int = 5) -> list[Customer]:

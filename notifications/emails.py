@@ -1,34 +1,44 @@
-"""Composing an outbox email: templates/email/<kind>.txt and .html, in the practice's language.
+"""Composing an outbox email: templates/email/<kind>.txt and .html.
 
-Each kind's .txt template defines a `subject` block. Customer emails carry the cancel link;
-confirmations and cancellations carry the appointment as `Termin.ics` in a
-`text/calendar; method=…` part, so that Outlook shows it inline.
+Customer emails are written in the language the customer booked in, staff emails in the
+practice's. Each kind's .txt template defines a `subject` block. Customer emails carry the
+cancel link and greet the customer as they asked ("Guten Tag Frau Kling"); receipts,
+confirmations, updates and cancellations carry the appointment as `Termin.ics` in a
+`text/calendar; method=…` part, so that Outlook shows it inline: the same file the success
+page offers (notifications.calendar).
 """
 
 from __future__ import annotations
 
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import object_session
 
 from core import coordination, ics
-from core.models import CoordinationRequest, Notification
-from core.outbox import Kind
+from core.models import Appointment, CoordinationRequest, Notification
+from core.outbox import CUSTOMER_KINDS, Kind
 from notifications import formatting
+from notifications.calendar import calendar_file
 from widget import links
 from widget.coordination import confirm_url
 
-CUSTOMER_KINDS = {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.CANCELLATION, Kind.REMINDER}
-CALENDAR_METHODS = {
-    Kind.CONFIRMATION: ics.Method.PUBLISH,
-    Kind.CONFIRMATION_COPY: ics.Method.PUBLISH,
-    Kind.CANCELLATION: ics.Method.CANCEL,
-    coordination.Kind.UPDATE: ics.Method.PUBLISH,
-}
+# Kinds that offer the cancel link: an appointment the customer still has.
+CANCEL_LINK_KINDS = frozenset({Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.REMINDER})
+# Kinds that carry Termin.ics: what the customer's (or the practice's) calendar should hold.
+CALENDAR_KINDS = frozenset(
+    {
+        Kind.REQUEST_RECEIVED,
+        Kind.CONFIRMATION,
+        Kind.CONFIRMATION_COPY,
+        Kind.CANCELLATION,
+        Kind.COORDINATION_UPDATE,
+    }
+)
 
 
 def compose(row: Notification, *, now) -> EmailMessage:
@@ -36,20 +46,54 @@ def compose(row: Notification, *, now) -> EmailMessage:
     appointment = row.appointment
     practice = appointment.practice
     subject, text, html = _render(row, _context(row))
+    sender = _sender(practice.name)
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = _sender(practice.name)
+    message["From"] = sender
     message["To"] = row.recipient
+    message["Date"] = format_datetime(now)
     if appointment.branch.email:
         message["Reply-To"] = appointment.branch.email
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="termine")
+    message["Message-ID"] = message_id(row, sender)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    method = CALENDAR_METHODS.get(row.kind)
-    if method is not None:
-        _attach_calendar(message, row, method, now)
+    if row.kind in CALENDAR_KINDS:
+        _attach_calendar(message, row, now)
     return message
+
+
+def message_id(row: Notification, sender: str) -> str:
+    """The same Message-ID for every attempt of one row: should a delivery repeat after a
+    lost SMTP answer, mail programs see one message twice and show it once. The creation
+    time keeps ids apart across installations and rebuilt databases."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<termine.{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def language(row: Notification) -> str:
+    """The customer's own language for their messages, the practice's for the staff's."""
+    appointment = row.appointment
+    if row.kind in CUSTOMER_KINDS:
+        return appointment.language or appointment.practice.language
+    return appointment.practice.language
+
+
+def greeting(appointment: Appointment) -> str:
+    """ "Guten Tag Frau Kling," / "Dear Ms Kling," when a salutation was chosen, else the full
+    name; the linked customer's record wins over what the request said."""
+    person = appointment.customer
+    if person is not None:
+        salutation, first, last = person.salutation, person.first_name, person.last_name
+    else:
+        salutation = appointment.req_salutation
+        first, last = appointment.req_first_name, appointment.req_last_name
+    titles = {"Frau": _("Ms"), "Herr": _("Mr")}
+    if salutation in titles and last:
+        name = f"{titles[salutation]} {last}"
+    else:
+        name = f"{first} {last}".strip()
+    return _("Dear %(name)s,", name=name) if name else _("Good day,")
 
 
 def preview(row: Notification) -> tuple[str, str]:
@@ -60,8 +104,9 @@ def preview(row: Notification) -> tuple[str, str]:
 
 
 def _render(row: Notification, context: dict) -> tuple[str, str, str]:
-    """Subject, text and HTML of the kind's templates in the practice's language."""
-    with force_locale(row.appointment.practice.language):
+    """Subject, text and HTML of the kind's templates in the reader's language."""
+    with force_locale(context["language"]):
+        context["greeting"] = greeting(row.appointment)
         subject = _render_block(f"email/{row.kind}.txt", "subject", context)
         text = current_app.jinja_env.get_template(f"email/{row.kind}.txt").render(context)
         html = current_app.jinja_env.get_template(f"email/{row.kind}.html").render(context)
@@ -70,37 +115,38 @@ def _render(row: Notification, context: dict) -> tuple[str, str, str]:
 
 def _context(row: Notification, masked: bool = False) -> dict:
     appointment = row.appointment
-    customer = row.kind in CUSTOMER_KINDS
+    customer = row.kind in CANCEL_LINK_KINDS
+    lang = language(row)
     return {
         "row": row,
+        "language": lang,
         "payload": row.payload or {},
         "appointment": appointment,
         "practice": appointment.practice,
         "branch": appointment.branch,
-        "when": formatting.when(appointment, appointment.practice.language),
+        "when": formatting.when(appointment, lang),
         "name": appointment.requester_name
         or (appointment.customer.full_name if appointment.customer else ""),
         "cancel_url": links.cancel_url(appointment, external=True) if customer else None,
-        "ics_url": links.ics_url(appointment, external=True) if customer else None,
         "console_url": f"{current_app.config['BASE_URL']}/console/",
-        **_coordination_context(row, masked),
+        **_coordination_context(row, lang, masked),
     }
 
 
-def _coordination_context(row: Notification, masked: bool) -> dict:
-    """A coordination email's appointments, staff text and answer links (`masked`: a
-    placeholder instead of each link)."""
+def _coordination_context(row: Notification, language: str, masked: bool) -> dict:
+    """A coordination email's appointments still to be confirmed, staff text and answer links
+    (`masked`: a placeholder instead of each link)."""
     if row.coordination_request_id is None:
         return {}
     request = object_session(row).get(CoordinationRequest, row.coordination_request_id)
-    language = request.appointments[0].practice.language if request.appointments else "de"
+    active = [a for a in request.appointments if not a.status.kind.frees_slot]
 
     def link(action: coordination.Action) -> str:
         return f"<{action} link>" if masked else confirm_url(request, action)
 
     return {
         "request": request,
-        "items": [(a, formatting.when(a, language)) for a in request.appointments],
+        "items": [(a, formatting.when(a, language)) for a in active],
         "accept_url": link(coordination.Action.ACCEPT),
         "decline_url": link(coordination.Action.DECLINE) if request.allow_decline else None,
     }
@@ -119,18 +165,11 @@ def _sender(display_name: str) -> str:
     return str(Address(display_name=display_name, addr_spec=configured))
 
 
-def _attach_calendar(message: EmailMessage, row: Notification, method: str, now) -> None:
+def _attach_calendar(message: EmailMessage, row: Notification, now) -> None:
     appointment = row.appointment
-    data = ics.build(
-        appointment,
-        method=method,
-        now=now,
-        organizer_email=appointment.branch.email or current_app.config["MAIL_DEFAULT_SENDER"],
-        attendee_email=row.recipient if method == ics.Method.CANCEL else "",
-    )
     message.add_attachment(
-        data.decode(),
+        calendar_file(appointment, now).decode(),
         subtype="calendar",
         filename="Termin.ics",
-        params={"method": method},
+        params={"method": ics.method_for(appointment)},
     )

@@ -1,9 +1,10 @@
-"""SMS texts: the reminder in the practice's language, checked to fit one GSM-7 message."""
+"""SMS texts: the reminder in the customer's language, checked to fit one GSM-7 message."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.dates import format_date
 from flask_babel import force_locale, gettext
 
 from core import reminder_settings
@@ -41,18 +42,25 @@ def fits(text: str, limit: int = SMS_LIMIT) -> bool:
 def reminder_text(appointment: Appointment) -> str:
     """ "Erinnerung: Ihr Termin bei X am Di. 24.11. um 10:00, Filiale. Absage: 0301234"
 
-    The practice's own template when it set one, else the standard text in its language."""
+    In the language the customer booked in: the practice's own template when it set one and
+    the customer shares the practice's language (the template is written in that), else the
+    standard text in the customer's language."""
     practice, branch = appointment.practice, appointment.branch
+    language = appointment.language or practice.language
     start = formatting.local(appointment, appointment.start)
     values = {
         "practice": practice.name,
-        "day": start.strftime("%d.%m."),
+        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
         "time": start.strftime("%H:%M"),
         "branch": branch.name,
         "phone": branch.phone or "",
     }
-    template = practice.sms_template or default_template(practice.language, bool(branch.phone))
+    own = practice.sms_template if language == practice.language else None
+    template = own or default_template(language, bool(branch.phone))
     return _shorten(reminder_settings.fill(template, values))
+
+
+DAY_FORMATS = {"de": "dd.MM.", "en": "d MMM"}
 
 
 def default_template(language: str, with_phone: bool = True) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core import demo, events, outbox
+from core import booking, demo, effects, events
 from core.models import Actor, Appointment, Practice, Source, StatusKind
 
 
@@ -31,10 +31,16 @@ def book(
     needs_approval: bool = False,
     commit: bool = True,
 ) -> Appointment:
-    """An online booking of a "Hörtest", confirmed at once unless it needs approval."""
+    """An online booking of a "Hörtest" on its first free resource, confirmed at once unless
+    it needs approval."""
     kind = next(t for t in practice.appointment_types if t.requires_approval == needs_approval)
-    resource = kind.resources[0]
     start = start or now + timedelta(days=1, hours=2)
+    end = start + timedelta(minutes=kind.duration_minutes)
+    resource = next(
+        (r for r in kind.resources if not booking.active_overlapping(session, r.id, start, end)),
+        None,
+    )
+    assert resource is not None, f"every {kind.name} resource is taken at {start}"
     appointment = Appointment(
         practice=practice,
         branch=resource.branch,
@@ -43,7 +49,7 @@ def book(
         status=status(practice, StatusKind.START if needs_approval else StatusKind.CONFIRMED),
         source=Source.ONLINE,
         start=start,
-        end=start + timedelta(minutes=kind.duration_minutes),
+        end=end,
         req_salutation="Frau",
         req_first_name="Erika",
         req_last_name="Mustermann",
@@ -54,10 +60,10 @@ def book(
     )
     session.add(appointment)
     session.flush()
-    happened = [events.AppointmentRequested(appointment.id, needs_approval)]
+    happened = [events.AppointmentRequested(appointment.id)]
     if not needs_approval:
         happened.append(events.AppointmentConfirmed(appointment.id, Actor.CUSTOMER))
-    outbox.record(session, happened, now)
+    effects.record(session, happened, now)
     if commit:
         session.commit()
     return appointment

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from app import db, utcnow
 from core import cancellation, tokens
-from core import ics as calendar_file
 from core.models import Appointment, Practice
 from notifications import formatting
+from notifications.calendar import calendar_file
 from widget import bp
 from widget.links import read_customer_token
 
@@ -44,8 +44,7 @@ def cancel(slug: str, token: str):
 @bp.get("/<slug>/a/<token>/Termin.ics", endpoint="ics")
 def ics_download(slug: str, token: str):
     appointment = load_appointment(slug, token)
-    method = calendar_file.method_for(appointment)
-    body = calendar_file.build(appointment, method=method, now=utcnow())
+    body = calendar_file(appointment, utcnow())
     return Response(
         body,
         mimetype="text/calendar",
@@ -72,7 +71,7 @@ def load_appointment(slug: str, token: str) -> Appointment:
     )
     if appointment is None:
         abort(link_problem("invalid", 404))
-    g.locale = appointment.practice.language
+    g.locale = appointment.language  # the customer's own language, whatever the link says
     return appointment
 
 

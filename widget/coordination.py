@@ -29,7 +29,8 @@ def confirm(slug: str, token: str):
     found = coordination.find(db.session, practice, request_id) if practice else None
     if found is None:
         abort(link_problem("invalid", 404))
-    g.locale = practice.language
+    # The language the customer booked the appointments in (staff bookings: the practice's).
+    g.locale = found.appointments[0].language if found.appointments else practice.language
     answer = None
     if request.method == "POST":
         if not same_origin():

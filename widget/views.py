@@ -29,7 +29,7 @@ from sqlalchemy import select
 from app import LANGUAGES, db, utcnow
 from core import availability, booking, ratelimit, tokens
 from core.availability import local_instant
-from core.models import AppointmentType, Branch, Practice
+from core.models import AppointmentType, Branch, Practice, StatusKind
 from widget import bp, cache, links, widget_csp
 from widget.cancel import load_appointment, same_origin
 from widget.form import SALUTATIONS, BookingForm
@@ -334,6 +334,7 @@ def book(slug: str):
         start=start,
         booking_key=claims["k"],
         privacy_url=practice.privacy_policy_url,
+        language=str(get_locale()),
         **form.data,
     )
     now = utcnow()
@@ -428,10 +429,12 @@ def _within_rate_limits(form: BookingForm) -> bool:
 
 
 def _pretend_success(practice: Practice, choice: Choice, start: datetime | None):
+    """What a real booking of this type would show (a blocked contact must not tell)."""
     return render_template(
         "widget/done.html",
         practice=practice,
         appointment=None,
+        confirmed=booking.start_status(practice, choice.kind).kind is StatusKind.CONFIRMED,
         kind=choice.kind,
         branch=choice.branch,
         start=start,
@@ -446,6 +449,7 @@ def done(slug: str, token: str):
         "widget/done.html",
         practice=practice,
         appointment=appointment,
+        confirmed=appointment.status.kind is StatusKind.CONFIRMED,
         kind=appointment.type,
         branch=appointment.branch,
         start=appointment.start,

@@ -178,7 +178,7 @@ def method(message) -> str | None:
 
 def cancel(s, practice, appointment, clock) -> None:
     """Staff cancel the appointment with a reason, as the console does."""
-    from core import outbox
+    from core import effects
 
     cancelled = next(
         st
@@ -188,21 +188,71 @@ def cancel(s, practice, appointment, clock) -> None:
     happened = workflow.change_status(
         appointment, cancelled, now=clock.now, by=workflow.Actor.USER, reason="Krank"
     )
-    outbox.record(s, happened, clock.now)
+    effects.record(s, happened, clock.now)
     s.commit()
 
 
-def test_cancelling_the_appointment_withdraws_its_pending_request(
+def test_removed_inside_the_grace_the_customer_gets_no_mail_at_all(
     capp, s, practice, clock, smtp, redis_conn
 ):
+    """Seed 002: a staff booking whose please-confirm email still waits out its grace was
+    never announced; cancelling it then is a correction, and the customer hears nothing."""
     appointment = staff_appointment(s, practice, clock, days=1)
     request = request_for(s, [appointment], clock)
+    clock.now += timedelta(minutes=5)
     cancel(s, practice, appointment, clock)
     assert request.withdrawn_at == clock.now
     clock.now += timedelta(minutes=11)
     deliver_due(capp, redis_conn)
-    [cancellation] = smtp.to(CUSTOMER)  # the cancellation only, no request
+    assert smtp.to(CUSTOMER) == []
+    rows = s.scalars(select(Notification).where(Notification.kind != "staff_new_request")).all()
+    assert [(r.kind, r.state) for r in rows] == [
+        ("coordination_request", NotificationState.SKIPPED)
+    ]
+
+
+def test_cancelling_after_the_grace_tells_the_customer_once(
+    capp, s, practice, clock, smtp, redis_conn
+):
+    appointment = staff_appointment(s, practice, clock, days=1)
+    request_for(s, [appointment], clock)
+    clock.now += timedelta(minutes=11)
+    deliver_due(capp, redis_conn)
+    cancel(s, practice, appointment, clock)
+    deliver_due(capp, redis_conn)
+    [asked, cancellation] = smtp.to(CUSTOMER)
+    assert method(asked) is None
     assert calendar_part(cancellation)[1]["METHOD"] == "CANCEL"
+
+
+def test_a_phone_booking_without_any_email_is_still_cancelled_by_email(
+    capp, s, practice, clock, smtp, redis_conn
+):
+    appointment = staff_appointment(s, practice, clock, days=1)
+    cancel(s, practice, appointment, clock)
+    deliver_due(capp, redis_conn)
+    [cancellation] = smtp.to(CUSTOMER)
+    assert "Krank" in cancellation.get_body(("plain",)).get_content()
+
+
+def test_one_appointment_removed_from_a_bundle_inside_the_grace_leaves_only_itself(
+    capp, s, practice, clock, smtp, redis_conn
+):
+    first = staff_appointment(s, practice, clock, days=1)
+    second = staff_appointment(s, practice, clock, days=2)
+    request = request_for(s, [first, second], clock)
+    clock.now += timedelta(minutes=3)
+    cancel(s, practice, first, clock)
+    assert request.withdrawn_at is None
+    assert [a.id for a in request.appointments] == [second.id]
+    clock.now += timedelta(minutes=11)
+    deliver_due(capp, redis_conn)
+    [asked] = smtp.to(CUSTOMER)  # the request for the second; nothing about the first
+    text = asked.get_body(("plain",)).get_content()
+    assert second.type.name in text
+    assert len(re.findall(r"^- ", text, re.MULTILINE)) == 1  # one appointment listed
+    s.expire_all()
+    assert coordination.state(request, clock.now) is coordination.State.SENT
 
 
 def test_decline_frees_the_slot_fills_the_tray_and_alerts_staff(

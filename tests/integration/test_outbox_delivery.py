@@ -18,7 +18,7 @@ from icalendar import Calendar
 from rq import SimpleWorker
 from sqlalchemy import select
 
-from core import outbox
+from core import effects, outbox
 from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
@@ -97,7 +97,7 @@ def test_booking_yields_a_confirmation_with_ics_and_a_cancel_link_that_cancels_o
     assert confirmation["Reply-To"] == "mitte@demo.example"
     text = confirmation.get_body(("plain",)).get_content()
     html = confirmation.get_body(("html",)).get_content()
-    assert "Guten Tag Erika Mustermann" in text
+    assert "Guten Tag Frau Mustermann," in text  # the salutation she chose
     assert "10:00–10:30" in text and "10:00–10:30" in html  # 09:00 UTC shown in Berlin time
     assert "09:00" not in text
     assert "Telefon: +49 30 1234567" in text and "Hauptstraße 12, 10115 Berlin" in text
@@ -143,7 +143,7 @@ def test_a_confirmation_for_an_appointment_cancelled_meanwhile_is_skipped(
     appointment = book(db_session, practice, clock)
     cancelled = status(practice, StatusKind.CANCELLED)
     happened = change_status(appointment, cancelled, now=clock, by="user", reason="Krankheit")
-    outbox.record(db_session, happened, clock)
+    effects.record(db_session, happened, clock)
     db_session.commit()
 
     burst(mail_app)
@@ -333,7 +333,9 @@ def test_a_request_needing_approval_gets_a_request_received_mail_in_english(
     assert received["Subject"] == "We have received your appointment request"
     text = received.get_body(("plain",)).get_content()
     assert "not confirmed yet" in text and "/cancel/" in text
-    assert not [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    _, calendar = calendar_part(received)  # the tentative appointment, as on the done page
+    [event] = calendar.events
+    assert str(event["STATUS"]) == "TENTATIVE" and str(event["SUMMARY"]).endswith("(requested)")
     [alert] = smtp.to("praxis@demo.example")
     assert alert["Subject"].startswith("New online request: Beratung")
 

@@ -26,8 +26,9 @@ def test_retention_anonymises_old_unlinked_and_cancelled_requests_only(session, 
     )
     linked.customer = customer
     linked.status = status_of_kind(practice, StatusKind.CONFIRMED)
-    for a in (old, linked):
-        a.start, a.end = now - timedelta(days=120), now - timedelta(days=120, minutes=-30)
+    for hours, a in enumerate((old, linked)):  # one after the other: never a double booking
+        a.start = now - timedelta(days=120, hours=hours)
+        a.end = a.start + timedelta(minutes=30)
     old.req_message = "Tinnitus seit Mai"
     session.commit()
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import outbox, reminders
+from core import booking, outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
 from tests.appointments import book, demo_practice, status
@@ -97,13 +97,39 @@ def test_the_scan_writes_exactly_the_due_reminders(session, now):
 
 def test_in_the_evening_reminders_wait_for_the_end_of_quiet_hours(session, now):
     practice = enabled_practice(session, now)
-    linked(session, practice, now, tomorrow(now))
-    evening = now + timedelta(hours=12)  # 21:00 in Berlin
+    practice.reminder_lead_days = 2
+    linked(session, practice, now, tomorrow(now) + timedelta(days=1))  # Wednesday 10:00
+    evening = now + timedelta(hours=12)  # Monday 21:00 in Berlin
     reminders.scan(session, evening)
     [row] = reminder_rows(session)
-    assert row.not_before == tomorrow(now, 7)  # 08:00 in Berlin
+    assert row.not_before == tomorrow(now, 7)  # Tuesday 08:00 in Berlin
     assert deliver(session, row, tomorrow(now, 6)) is outbox.Delivery.NOT_DUE
     assert deliver(session, row, tomorrow(now, 7)) is outbox.Delivery.SENT
+
+
+def test_a_reminder_that_would_leave_on_the_appointments_day_is_skipped_with_its_reason(
+    session, now
+):
+    """Booked at 21:00 for 07:30 tomorrow: the quiet hours end at 08:00 on the day itself."""
+    practice = enabled_practice(session, now)
+    linked(session, practice, now, tomorrow(now, 6) + timedelta(minutes=30))  # 07:30 Berlin
+    reminders.scan(session, now + timedelta(hours=12))
+    [row] = reminder_rows(session)
+    assert row.state is NotificationState.SKIPPED
+    assert row.last_error == outbox.Skip.SAME_DAY
+
+
+def test_a_reminder_delivered_after_the_start_is_skipped_with_its_reason(session, now):
+    """A retry, or a worker that was down: the reminder must never arrive after the fact."""
+    practice = enabled_practice(session, now)
+    appointment = linked(session, practice, now, tomorrow(now))
+    reminders.scan(session, now)
+    [row] = reminder_rows(session)
+    assert deliver(session, row, appointment.start + timedelta(minutes=1)) is (
+        outbox.Delivery.SKIPPED
+    )
+    session.refresh(row)
+    assert row.state is NotificationState.SKIPPED and row.last_error == outbox.Skip.STARTED
 
 
 def test_a_moved_appointment_gets_a_new_reminder_and_the_old_one_is_not_sent(session, now):
@@ -141,9 +167,15 @@ def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_
     from app import db
 
     practice = enabled_practice(session, now)
-    for minute in range(0, 600, 15):
-        linked(session, practice, now, tomorrow(now) + timedelta(minutes=minute))
-    expected = len(range(0, 600, 15))
+    kind = next(t for t in practice.appointment_types if not t.requires_approval)
+    expected = 0
+    for minute in range(0, 600, 15):  # every time a resource is free (the demo holds some)
+        start = tomorrow(now) + timedelta(minutes=minute)
+        end = start + timedelta(minutes=kind.duration_minutes)
+        if any(not booking.active_overlapping(session, r.id, start, end) for r in kind.resources):
+            linked(session, practice, now, start)
+            expected += 1
+    assert expected > 30
     barrier, counts, errors = threading.Barrier(2), [], []
 
     def scan():

@@ -4,7 +4,6 @@ console's reminder log shows every skip with its reason."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,25 +12,29 @@ from sqlalchemy import select
 from core import demo, outbox, reminders
 from core.models import Channel, Notification, NotificationState, Practice
 from tests.web.test_console import StaffActions
-from tests.workers import burst_process, finish, worker_env
+from tests.workers import burst, dispatcher, mailing_app
 
 PASSWORD = "demo-password-123"
 
 
-def run_burst_worker(app, smtp) -> None:
-    """Deliver everything due with the real worker: SMS to files, email to the SMTP sink."""
-    env = worker_env(
+def deliver_at(app, smtp, tmp_path, at: datetime) -> None:
+    """Deliver everything due at `at` with the real RQ worker (in burst mode, this process):
+    SMS to files, email to the SMTP sink. The worker's clock is pinned like the app's, since
+    delivery refuses a reminder once its appointment has started by the clock."""
+    with mailing_app(
         app.config["SQLALCHEMY_DATABASE_URI"],
-        smtp.port,
-        secret_key=app.config["SECRET_KEY"],
+        tmp_path,
+        smtp,
+        CLOCK=lambda: at,
         SMS_PROVIDER="log",
         SMS_DIR=app.config["SMS_DIR"],
-    )
-    finish(burst_process(env, stderr=subprocess.PIPE))
+    ) as mailer:
+        dispatcher(mailer)
+        burst(mailer)
 
 
 def test_the_evening_scan_of_the_demo_reminds_exactly_the_eligible_appointments(
-    app, session, smtp, redis_conn, runner, now, monkeypatch
+    app, session, smtp, redis_conn, runner, now, monkeypatch, tmp_path
 ):
     app.config["CLOCK"] = lambda: now  # Monday 09:00 in Berlin
     monkeypatch.setenv("DEMO_ADMIN_PASSWORD", PASSWORD)
@@ -50,7 +53,7 @@ def test_the_evening_scan_of_the_demo_reminds_exactly_the_eligible_appointments(
     assert by_name["Festnetz"].state is NotificationState.SKIPPED
     assert by_name["Ruhe"].state is NotificationState.SKIPPED
 
-    run_burst_worker(app, smtp)
+    deliver_at(app, smtp, tmp_path, evening)
 
     texts = sorted(Path(app.config["SMS_DIR"]).glob("*.txt"))
     assert [t.read_text().splitlines()[0] for t in texts] == ["To: +4915112345670"]

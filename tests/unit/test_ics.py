@@ -42,7 +42,7 @@ def parse(data: bytes):
 
 
 def test_confirmation_is_published_at_local_time_with_its_timezone():
-    calendar, event = parse(ics.build(appointment(), method=ics.Method.PUBLISH, now=NOW))
+    calendar, event = parse(ics.build(appointment(), now=NOW))
 
     assert calendar["METHOD"] == "PUBLISH" and calendar["VERSION"] == "2.0"
     assert event.start == datetime(2026, 3, 30, 10, 0, tzinfo=event.start.tzinfo)
@@ -57,8 +57,7 @@ def test_confirmation_is_published_at_local_time_with_its_timezone():
 
 def test_cancellation_keeps_the_uid_raises_the_sequence_and_cancels():
     cancelled = appointment(StatusKind.CANCELLED, sequence=2)
-    method = ics.method_for(cancelled)
-    data = ics.build(cancelled, method=method, now=NOW, organizer_email="praxis@example.org")
+    data = ics.build(cancelled, now=NOW, organizer_email="praxis@example.org")
 
     calendar, event = parse(data)
     assert calendar["METHOD"] == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
@@ -69,3 +68,15 @@ def test_cancellation_keeps_the_uid_raises_the_sequence_and_cancels():
 def test_an_active_appointment_is_published_a_freed_one_cancelled():
     assert ics.method_for(appointment(StatusKind.START)) == ics.Method.PUBLISH
     assert ics.method_for(appointment(StatusKind.DECLINED)) == ics.Method.CANCEL
+
+
+def test_a_request_not_yet_confirmed_is_tentative_and_says_so_in_its_language():
+    requested = appointment(StatusKind.START)
+    requested.language = "en"
+    calendar, event = parse(ics.build(requested, now=NOW))
+
+    assert calendar["METHOD"] == "PUBLISH" and str(event["STATUS"]) == "TENTATIVE"
+    assert str(event["SUMMARY"]) == "Hörtest – Hörakustik Sonnenschein (requested)"
+    requested.language = "de"
+    _, event = parse(ics.build(requested, now=NOW))
+    assert str(event["SUMMARY"]) == "Hörtest – Hörakustik Sonnenschein (angefragt)"
