@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 
 from app import db, utcnow
 from console import bp
+from console.history import note_text
 from console.render import render
 from core import abuse, booking, coordination, outbox, triage, workflow
 from core.models import (
@@ -33,6 +34,7 @@ from core.models import (
     Practice,
     Resource,
     Status,
+    StatusChange,
     StatusKind,
 )
 
@@ -81,43 +83,9 @@ def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
 
 
-# History notes core writes in English, each shown in the staff member's language.
-NOTE_PATTERNS = [
-    (
-        re.compile(r"moved from (\S+) to (\S+)"),
-        lambda m: _(
-            "moved from %(old)s to %(new)s",
-            old=_local(datetime.fromisoformat(m[1])),
-            new=_local(datetime.fromisoformat(m[2])),
-        ),
-    ),
-    (re.compile(r"customer linked: (.*)"), lambda m: _("customer linked: %(name)s", name=m[1])),
-    (re.compile(r"customer created: (.*)"), lambda m: _("customer created: %(name)s", name=m[1])),
-    (
-        re.compile(r"customer merged: (.*) \(#\d+\) into #\d+"),
-        lambda m: _("customer merged: %(name)s", name=m[1]),
-    ),
-    (
-        re.compile(re.escape(coordination.NOTES[coordination.Action.ACCEPT])),
-        lambda m: _("Accepted by the customer through the please-confirm email"),
-    ),
-    (
-        re.compile(re.escape(coordination.NOTES[coordination.Action.DECLINE])),
-        lambda m: _("Declined by the customer through the please-confirm email"),
-    ),
-]
-
-
 @bp.app_template_filter("history_text")
-def _history_text(text: str) -> str:
-    for pattern, render_note in NOTE_PATTERNS:
-        match = pattern.fullmatch(text)
-        if match:
-            try:
-                return render_note(match)
-            except ValueError:  # not a time after all: show it as written
-                return text
-    return text
+def _history_text(change: StatusChange) -> str:
+    return note_text(change, practice())
 
 
 @bp.app_template_filter("ago")

@@ -22,12 +22,12 @@ from core.models import (
     Actor,
     Appointment,
     CoordinationRequest,
+    NoteKind,
     Practice,
     Status,
-    StatusChange,
     StatusKind,
 )
-from core.workflow import change_status
+from core.workflow import add_note, change_status
 
 
 class Kind:
@@ -69,11 +69,8 @@ class InvalidRequest(Exception):
     """A request that cannot be created as asked (no appointments, no recipient, …)."""
 
 
-# The history text of an answer; the console shows it translated (console.views).
-NOTES = {
-    Action.ACCEPT: "Accepted by the customer via the coordination email",
-    Action.DECLINE: "Declined by the customer via the coordination email",
-}
+# The history note of an answer; the console says it in the staff member's language.
+NOTES = {Action.ACCEPT: NoteKind.ACCEPTED, Action.DECLINE: NoteKind.DECLINED}
 
 # Tokens are long-lived by signature; the real expiry is the first appointment's start.
 TOKEN_MAX_AGE = 366 * 24 * 3600
@@ -318,21 +315,13 @@ def _status(session: Session, practice_id: int, kind: StatusKind) -> Status:
     ).first()
 
 
-def _apply(appointment: Appointment, target: Status, now: datetime, note: str) -> list:
+def _apply(appointment: Appointment, target: Status, now: datetime, note: NoteKind) -> list:
     """Move one appointment to the answer's status; an appointment already there (or one
     cancelled meanwhile) only gets the history note."""
     if appointment.status.kind in (target.kind, StatusKind.CANCELLED, StatusKind.DECLINED):
-        appointment.history.append(
-            StatusChange(
-                from_status=appointment.status,
-                to_status=appointment.status,
-                at=now,
-                by=Actor.CUSTOMER,
-                note=note[:500],
-            )
-        )
+        add_note(appointment, note, now=now, by=Actor.CUSTOMER)
         return []
-    return change_status(appointment, target, now=now, by=Actor.CUSTOMER, reason=note)
+    return change_status(appointment, target, now=now, by=Actor.CUSTOMER, note=note)
 
 
 def _alert_staff(session: Session, request: CoordinationRequest, now: datetime) -> None:

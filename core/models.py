@@ -121,6 +121,22 @@ class Actor(enum.StrEnum):
     SYSTEM = "system"
 
 
+class NoteKind(enum.StrEnum):
+    """What a history entry that is not a status move records.
+
+    Core stores the kind and its parameters (ids, UTC ISO instants, names), never a sentence:
+    the console says it in the staff member's language and time zone, the export hands it over.
+    """
+
+    MOVED = "moved"  # old, new: ISO instants
+    CUSTOMER_LINKED = "customer_linked"  # customer_id, name
+    CUSTOMER_CREATED = "customer_created"  # customer_id, name
+    CUSTOMER_MERGED = "customer_merged"  # name, duplicate_id, keep_id
+    ACCEPTED = "accepted"  # the customer accepted a please-confirm email
+    DECLINED = "declined"  # the customer declined one
+    LEGACY = "legacy"  # text: a note from before notes were data, shown as written
+
+
 class NotificationState(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -465,8 +481,9 @@ class StatusChange(Base):
     by: Mapped[Actor] = mapped_column(_str_enum(Actor))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    # Free text for changes that are not status moves (moved, customer linked, merged).
-    note: Mapped[str] = mapped_column(String(500), default="")
+    # What a change that is not (only) a status move records; the console renders it.
+    note_kind: Mapped[NoteKind | None] = mapped_column(_str_enum(NoteKind, length=30))
+    note_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     appointment: Mapped[Appointment] = relationship(back_populates="history")
     from_status: Mapped[Status | None] = relationship(foreign_keys=[from_status_id])

@@ -3,7 +3,8 @@
 Practices keep appointments for their statistics, but the personal data of requests that
 never became a customer relationship (cancelled, declined, never linked) has no purpose once
 the appointment is long past. Anonymising keeps the row (type, time, status) and removes who
-it was. Reasons and messages are cleared too: a cancellation reason may name an illness.
+it was. Reasons, history notes (they name customers) and messages are cleared too: a
+cancellation reason may name an illness.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _anonymise(session: Session, appointment_ids: list[int], now: datetime) -> N
     session.execute(
         update(StatusChange)
         .where(StatusChange.appointment_id.in_(appointment_ids))
-        .values(reason="", note="")
+        .values(reason="", note_kind=None, note_params={})
     )
     session.execute(
         update(Notification)
@@ -129,6 +130,8 @@ def _appointment_data(a: Appointment) -> dict[str, Any]:
                 "to": c.to_status.name if c.to_status else None,
                 "by": str(c.by),
                 "reason": c.reason,
+                "note_kind": str(c.note_kind) if c.note_kind else None,
+                "note_params": c.note_params,
             }
             for c in a.history
         ],

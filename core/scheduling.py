@@ -13,6 +13,7 @@ from core.models import (
     Appointment,
     AppointmentType,
     Customer,
+    NoteKind,
     Practice,
     Resource,
     Source,
@@ -82,9 +83,10 @@ def move(
     appointment.updated_at = now
     workflow.add_note(
         appointment,
+        NoteKind.MOVED,
+        {"old": old.isoformat(), "new": start.isoformat()},
         now=now,
         user_id=user_id,
-        note=f"moved from {old.isoformat()} to {start.isoformat()}",
     )
     effects.record(session, [events.AppointmentMoved(appointment.id)], now)
     booking.commit(session)

@@ -18,6 +18,7 @@ from core.models import (
     Channel,
     CoordinationRequest,
     Customer,
+    NoteKind,
     Status,
     StatusKind,
 )
@@ -120,7 +121,7 @@ def link_customer(
     appointment.customer = customer
     appointment.updated_at = now
     workflow.add_note(
-        appointment, now=now, user_id=user_id, note=f"customer linked: {customer.full_name}"
+        appointment, NoteKind.CUSTOMER_LINKED, _customer_note(customer), now=now, user_id=user_id
     )
     session.commit()
 
@@ -139,13 +140,19 @@ def create_customer_from_request(
         created_at=now,
     )
     session.add(customer)
+    session.flush()  # the id, for the history note
     appointment.customer = customer
     appointment.updated_at = now
     workflow.add_note(
-        appointment, now=now, user_id=user_id, note=f"customer created: {customer.full_name}"
+        appointment, NoteKind.CUSTOMER_CREATED, _customer_note(customer), now=now, user_id=user_id
     )
     session.commit()
     return customer
+
+
+def _customer_note(customer: Customer) -> dict:
+    """The parameters of a linked/created note: the name as it was then, the id to find it."""
+    return {"customer_id": customer.id, "name": customer.full_name}
 
 
 def inbox(
@@ -201,9 +208,10 @@ def merge_customers(
         appointment.customer = keep
         workflow.add_note(
             appointment,
+            NoteKind.CUSTOMER_MERGED,
+            {"name": duplicate.full_name, "duplicate_id": duplicate.id, "keep_id": keep.id},
             now=now,
             user_id=user_id,
-            note=f"customer merged: {duplicate.full_name} (#{duplicate.id}) into #{keep.id}",
         )
     session.execute(
         CoordinationRequest.__table__.update()

@@ -7,9 +7,10 @@ always recorded as a StatusChange row and yields the events that drive the messa
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from core import events
-from core.models import Actor, Appointment, Status, StatusChange, StatusKind
+from core.models import Actor, Appointment, NoteKind, Status, StatusChange, StatusKind
 
 K = StatusKind
 ALLOWED: dict[StatusKind, frozenset[StatusKind]] = {
@@ -42,8 +43,12 @@ def change_status(
     by: Actor,
     user_id: int | None = None,
     reason: str = "",
+    note: NoteKind | None = None,
 ) -> list[events.Event]:
-    """Move `appointment` to `new`, append the history row and return what happened."""
+    """Move `appointment` to `new`, append the history row and return what happened.
+
+    `note` says how the move came about where a reason typed by staff does not (a customer's
+    answer to a please-confirm email)."""
     old = appointment.status
     if new.practice_id != appointment.practice_id:
         raise InvalidTransition("status belongs to another practice")
@@ -57,7 +62,15 @@ def change_status(
     appointment.status = new
     appointment.updated_at = now
     appointment.history.append(
-        StatusChange(from_status=old, to_status=new, at=now, by=by, user_id=user_id, reason=reason)
+        StatusChange(
+            from_status=old,
+            to_status=new,
+            at=now,
+            by=by,
+            user_id=user_id,
+            reason=reason,
+            note_kind=note,
+        )
     )
     if new.kind is old.kind:
         return []
@@ -72,15 +85,26 @@ def change_status(
     return []
 
 
-def add_note(appointment: Appointment, *, now: datetime, user_id: int | None, note: str) -> None:
-    """A history entry that is not a status move (moved, customer linked, merged)."""
+def add_note(
+    appointment: Appointment,
+    kind: NoteKind,
+    params: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+    by: Actor = Actor.USER,
+    user_id: int | None = None,
+) -> None:
+    """A history entry that is not a status move (moved, customer linked, merged, answered).
+
+    Only the kind and its parameters are stored, so the console can say it in any language."""
     appointment.history.append(
         StatusChange(
             from_status=appointment.status,
             to_status=appointment.status,
             at=now,
-            by=Actor.USER,
+            by=by,
             user_id=user_id,
-            note=note,
+            note_kind=kind,
+            note_params=params or {},
         )
     )

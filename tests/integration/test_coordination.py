@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
+from console.history import note_text
 from core import coordination, scheduling, workflow
 from core.models import (
     Customer,
@@ -147,8 +149,9 @@ def test_sent_after_the_grace_accept_once_and_the_link_shows_the_answer(
     s.expire_all()
     assert request.outcome == "accepted"
     assert {a.status.kind for a in request.appointments} == {StatusKind.CONFIRMED}
-    notes = [h.note + h.reason for h in first.history]
-    assert any("by the customer via the coordination email" in n for n in notes)
+    with capp.test_request_context(), force_locale("en"):
+        notes = [note_text(h, practice) for h in first.history]
+    assert any("Accepted by the customer through the please-confirm email" in n for n in notes)
     again = client.post(path, headers=SAME_ORIGIN)
     assert b"<form" not in again.data and again.status_code == 200
     assert coordination.answer(s, request, coordination.Action.DECLINE, now=clock.now) is (

@@ -1,11 +1,12 @@
 """Retention, export and erasure on a real database, using the demo practice."""
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import abuse, demo, privacy
-from core.models import Appointment, Customer, Practice, Status, StatusKind
+from core import abuse, demo, privacy, workflow
+from core.models import Appointment, Customer, NoteKind, Practice, Status, StatusKind
 
 
 def seeded(session, now):
@@ -53,11 +54,16 @@ def test_export_then_erase_a_customer(session, now):
         created_at=now,
     )
     appointment.customer = customer
+    moved = {"old": appointment.start.isoformat(), "new": now.isoformat()}
+    workflow.add_note(appointment, NoteKind.MOVED, moved, now=now)
     session.commit()
 
     data = privacy.export_customer(session, customer)
     assert data["customer"]["email"] == "erika@example.org"
     assert data["appointments"][0]["submitted"]["email"] == appointment.req_email
+    notes = [(h["note_kind"], h["note_params"]) for h in data["appointments"][0]["history"]]
+    assert ("moved", moved) in notes and (None, {}) in notes  # the booking's own entry
+    assert json.loads(json.dumps(data)) == data
 
     assert privacy.erase_customer(session, customer, now) == 1
     session.commit()

@@ -517,12 +517,19 @@ def test_merging_two_duplicates_moves_appointments_and_records_it(console, sessi
     )
     keep.phone = None
     session.commit()
+    duplicate_id, duplicate_name = duplicate.id, duplicate.full_name
     response = console.post(f"/console/customers/{keep.id}/merge", data={"duplicate": duplicate.id})
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Customer, duplicate.id) is None
     moved = session.get(Appointment, b.id)
-    assert moved.customer_id == keep.id and "merged" in moved.history[0].note
+    assert moved.customer_id == keep.id and moved.history[0].note_params == {
+        "name": duplicate_name,
+        "duplicate_id": duplicate_id,
+        "keep_id": keep.id,
+    }
+    page = console.get(f"/console/appointments/{b.id}", headers={"Accept-Language": "en"})
+    assert f"customer merged: {duplicate_name}" in page.text
     assert session.get(Customer, keep.id).phone == b.req_phone  # filled from the duplicate
     assert (
         console.post(f"/console/customers/{keep.id}/merge", data={"duplicate": keep.id}).status_code
