@@ -105,9 +105,19 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def first_week(today: date) -> date:
-    """The first week a customer can book in: on a Sunday (not shown) that is the next one."""
-    return week_start(today + timedelta(days=1) if today.weekday() == 6 else today)
+SUNDAY = 6
+
+
+def first_week(today: date, sundays: bool = False) -> date:
+    """The first week a customer can book in: on a Sunday that is not shown (no resource
+    works on Sundays) that is the next one."""
+    if today.weekday() == SUNDAY and not sundays:
+        return week_start(today + timedelta(days=1))
+    return week_start(today)
+
+
+def works_sundays(resources: Sequence[ResourceCalendar]) -> bool:
+    return any(resource.hours.get(SUNDAY) for resource in resources)
 
 
 @dataclass(frozen=True)
@@ -132,9 +142,10 @@ def week_grid(
     tz: ZoneInfo,
     resources: Sequence[ResourceCalendar],
     rules: Rules,
-    days: int = 6,
 ) -> WeekGrid:
-    """Merge the resources' free slots of a week (Mon–Sat); the first free resource wins."""
+    """Merge the resources' free slots of a week (Monday to Saturday, and Sunday where any
+    resource works on Sundays); the first free resource wins."""
+    days = 7 if works_sundays(resources) else 6
     dates = [monday + timedelta(days=i) for i in range(days)]
     free: dict[tuple[date, time], int] = {}
     times: set[time] = set()

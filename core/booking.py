@@ -135,6 +135,11 @@ def bookable_resources(kind: AppointmentType, branch_id: int) -> list[Resource]:
     )
 
 
+def works_sundays(resources: list[Resource]) -> bool:
+    """Does any of these resources work on Sundays (so the week shows seven days)?"""
+    return any(wh.weekday == availability.SUNDAY for r in resources for wh in r.working_hours)
+
+
 def calendars(
     session: Session, resources: list[Resource], start: datetime, end: datetime
 ) -> list[availability.ResourceCalendar]:
@@ -199,7 +204,7 @@ def first_free_week(
 ) -> availability.WeekGrid | None:
     """The first week, from the current one up to the horizon, that has a free slot."""
     tz = ZoneInfo(practice.timezone)
-    monday = availability.first_week(now.astimezone(tz).date())
+    monday = availability.first_week(now.astimezone(tz).date(), works_sundays(resources))
     last = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
     while monday <= last:
         grid = week(session, practice, kind, resources, monday, now)

@@ -73,7 +73,10 @@ def build(
     if attendee_email:
         event.add("attendee", f"mailto:{attendee_email}", parameters={"ROLE": "REQ-PARTICIPANT"})
     timezone = _vtimezone(appointment.practice.timezone, appointment.start.year)
-    calendar = Calendar.new(prodid=PRODID, method=method, subcomponents=[timezone, event])
+    # The calendar's own UID follows the event's, so the file is the same wherever fetched.
+    calendar = Calendar.new(
+        prodid=PRODID, method=method, uid=appointment.ics_uid, subcomponents=[timezone, event]
+    )
     return calendar.to_ical()
 
 

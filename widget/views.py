@@ -190,7 +190,8 @@ def _week_page(practice: Practice, slug: str):
         return redirect(wurl("widget.entry", slug=slug, **choice.params()))
     now = utcnow()
     tz = ZoneInfo(practice.timezone)
-    this_monday = availability.first_week(now.astimezone(tz).date())
+    today = now.astimezone(tz).date()
+    this_monday = availability.first_week(today, booking.works_sundays(choice.resources))
     last_day = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
     requested = request.args.get("week")
     if requested:
