@@ -7,7 +7,7 @@ render the page or its fragment with `render`. Each page has one context builder
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 from app import db, utcnow
 from console import bp
 from console.render import render
-from core import abuse, booking, coordination, outbox, triage, workflow
+from core import abuse, booking, coordination, outbox, triage, url_dates, workflow
 from core.models import (
     Appointment,
     AppointmentType,
@@ -281,10 +281,13 @@ def calendar_context() -> dict:
     branches = p.branches
     branch_id = id_value(request.args, "branch")
     branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
+    today = utcnow().astimezone(tz).date()
     try:
-        day = date.fromisoformat(request.args.get("date", ""))
+        day = url_dates.parse_day(request.args.get("date", ""), today)
+    except url_dates.DateOutOfRange as error:
+        day = error.nearest
     except ValueError:
-        day = utcnow().astimezone(tz).date()
+        day = today
     view = "week" if request.args.get("view") == "week" else "day"
     days = (
         [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(6)]
@@ -395,8 +398,9 @@ def move_appointment(appointment_id: int):
 def _local_start(p: Practice, day: str, at: str) -> datetime:
     from core.availability import local_instant
 
+    tz = ZoneInfo(p.timezone)
     instant = local_instant(
-        date.fromisoformat(day[:10]), time.fromisoformat(at[:5]), ZoneInfo(p.timezone)
+        url_dates.parse_day(day, utcnow().astimezone(tz).date()), time.fromisoformat(at[:5]), tz
     )
     if instant is None:
         raise ValueError("no such local time")
