@@ -617,6 +617,8 @@ def _settings_action(action):
     """Run a settings change; a SettingsError re-renders the page with its message."""
     from core.settings import SettingsError
 
+    if multiline := _multiline_fields():
+        return multiline
     try:
         action()
         db.session.commit()
@@ -624,6 +626,20 @@ def _settings_action(action):
         db.session.rollback()
         return settings_page(action_error=str(error))
     return redirect(url_for("console.settings"), code=303)
+
+
+def _multiline_fields():
+    """The settings page with a message when a single-line field holds a line break."""
+    from core.single_line import offending_fields
+
+    if offending_fields(request.form, exempt=("hours", "password")):
+        return settings_page(
+            action_error=_(
+                "Names, addresses and numbers must be one line, "
+                "without line breaks or control characters."
+            )
+        )
+    return None
 
 
 def _flag(name: str) -> bool:
@@ -767,6 +783,8 @@ def add_user():
 
     from core import accounts
 
+    if multiline := _multiline_fields():
+        return multiline
     password = request.form.get("password", "")
     if len(password) < 10:
         return settings_page(action_error=_("The password needs at least 10 characters."))
