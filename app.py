@@ -247,3 +247,7 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Created {role} {email.lower()} for practice {slug}.")
 
     app.cli.add_command(user_cli)
+
+    from practice_cli import practice_cli
+
+    app.cli.add_command(practice_cli)

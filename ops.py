@@ -15,11 +15,21 @@ import time
 import uuid
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import exc, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("termine.request")
+
+# What an unreachable, restarting or overloaded database raises; the pages answer 503 for it.
+DATABASE_DOWN = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_down(error: Exception) -> None:
+    """Log an outage by its type only: the message may quote SQL parameters (personal data)."""
+    cause = getattr(error, "orig", None) or error
+    log.warning("database unavailable", extra={"fields": {"error": type(cause).__name__}})
 
 
 @bp.get("/healthz")

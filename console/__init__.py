@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from console import auth, coordination, reminders, views  # noqa: E402,F401  (routes attach to bp)
+from console import auth, coordination, outage, reminders, views  # noqa: E402,F401  (routes attach to bp)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from flask import current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app import db, login_manager
+from app import db, login_manager, utcnow
 from console import bp
-from core import ratelimit
+from core import login_throttle
 from core.models import User
 
 
@@ -46,23 +49,35 @@ def login():
         return redirect(url_for("console.index"))
     error = None
     email = request.form.get("email", "").strip().lower()[:254]
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST":
-        if not _attempt_allowed(email):
-            error, status = _("Too many failed attempts. Please wait 15 minutes."), 429
+        store, limit = current_app.extensions["redis"], current_app.config["LOGIN_ATTEMPTS"]
+        address = request.remote_addr or "-"
+        if wait := login_throttle.wait_seconds(store, email, address, limit, utcnow()):
+            error, status, headers = _wait_message(wait), 429, {"Retry-After": str(wait)}
         elif (user := _authenticate(email, request.form.get("password", ""))) is None:
+            login_throttle.record_failure(store, email, address, limit, utcnow())
             error, status = _("Email or password is wrong."), 401
         else:
+            login_throttle.record_success(store, email)
             login_user(StaffUser(user))
             return redirect(url_for("console.index"))
-    return render_template("console/login.html", error=error, email=email), status
+    return render_template("console/login.html", error=error, email=email), status, headers
 
 
-def _attempt_allowed(email: str) -> bool:
-    """At most LOGIN_ATTEMPTS tries per 15 minutes per address and per client address."""
-    store, limit = current_app.extensions["redis"], current_app.config["LOGIN_ATTEMPTS"]
-    return ratelimit.allow(store, "login-email", email or "-", limit, 900) and ratelimit.allow(
-        store, "login-ip", request.remote_addr or "-", limit * 4, 900
+def _wait_message(seconds: int) -> str:
+    """Say how long to wait, so a throttled user knows it passes (and is not a lock-out)."""
+    if seconds < 60:
+        return ngettext(
+            "Too many failed attempts. Please try again in %(num)d second.",
+            "Too many failed attempts. Please try again in %(num)d seconds.",
+            seconds,
+        )
+    minutes = ceil(seconds / 60)
+    return ngettext(
+        "Too many failed attempts. Please try again in %(num)d minute.",
+        "Too many failed attempts. Please try again in %(num)d minutes.",
+        minutes,
     )
 
 

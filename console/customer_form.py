@@ -10,8 +10,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from core.models import Channel, Customer
+from core.single_line import is_single_line
 
 FIELDS = ("salutation", "first_name", "last_name", "email", "phone", "preferred_channel", "notes")
+SINGLE_LINE = ("salutation", "first_name", "last_name", "email", "phone")
 
 
 @dataclass
@@ -42,12 +44,17 @@ class CustomerForm:
         for name in ("salutation", "first_name", "last_name"):
             if len(v[name]) > 100:
                 self.errors[name] = _l("At most 100 characters.")
-        if v["email"]:
+        for name in SINGLE_LINE:
+            if not is_single_line(v[name]):
+                self.errors[name] = _l(
+                    "Please write this on one line, without line breaks or control characters."
+                )
+        if v["email"] and "email" not in self.errors:
             try:
                 v["email"] = validate_email(v["email"], check_deliverability=False).normalized
             except EmailNotValidError:
                 self.errors["email"] = _l("This is not a valid email address.")
-        if v["phone"]:
+        if v["phone"] and "phone" not in self.errors:
             try:
                 number = phonenumbers.parse(v["phone"], country)
                 if not phonenumbers.is_valid_number(number):

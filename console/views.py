@@ -7,7 +7,7 @@ render the page or its fragment with `render`. Each page has one context builder
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from app import db, utcnow
 from console import bp
 from console.history import note_text
 from console.render import render
-from core import abuse, booking, coordination, outbox, triage, workflow
+from core import abuse, booking, coordination, outbox, triage, url_dates, workflow
 from core.models import (
     Appointment,
     AppointmentType,
@@ -249,10 +249,13 @@ def calendar_context() -> dict:
     branches = p.branches
     branch_id = id_value(request.args, "branch")
     branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
+    today = utcnow().astimezone(tz).date()
     try:
-        day = date.fromisoformat(request.args.get("date", ""))
+        day = url_dates.parse_day(request.args.get("date", ""), today)
+    except url_dates.DateOutOfRange as error:
+        day = error.nearest
     except ValueError:
-        day = utcnow().astimezone(tz).date()
+        day = today
     view = "week" if request.args.get("view") == "week" else "day"
     days = (
         [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(6)]
@@ -363,8 +366,9 @@ def move_appointment(appointment_id: int):
 def _local_start(p: Practice, day: str, at: str) -> datetime:
     from core.availability import local_instant
 
+    tz = ZoneInfo(p.timezone)
     instant = local_instant(
-        date.fromisoformat(day[:10]), time.fromisoformat(at[:5]), ZoneInfo(p.timezone)
+        url_dates.parse_day(day, utcnow().astimezone(tz).date()), time.fromisoformat(at[:5]), tz
     )
     if instant is None:
         raise ValueError("no such local time")
@@ -581,6 +585,8 @@ def _settings_action(action):
     """Run a settings change; a SettingsError re-renders the page with its message."""
     from core.settings import SettingsError
 
+    if multiline := _multiline_fields():
+        return multiline
     try:
         action()
         db.session.commit()
@@ -588,6 +594,20 @@ def _settings_action(action):
         db.session.rollback()
         return settings_page(action_error=str(error))
     return redirect(url_for("console.settings"), code=303)
+
+
+def _multiline_fields():
+    """The settings page with a message when a single-line field holds a line break."""
+    from core.single_line import offending_fields
+
+    if offending_fields(request.form, exempt=("hours", "password")):
+        return settings_page(
+            action_error=_(
+                "Names, addresses and numbers must be one line, "
+                "without line breaks or control characters."
+            )
+        )
+    return None
 
 
 def _flag(name: str) -> bool:
@@ -731,6 +751,8 @@ def add_user():
 
     from core import accounts
 
+    if multiline := _multiline_fields():
+        return multiline
     password = request.form.get("password", "")
     if len(password) < 10:
         return settings_page(action_error=_("The password needs at least 10 characters."))

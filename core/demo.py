@@ -19,46 +19,14 @@ from core.models import (
     Resource,
     Role,
     Source,
-    Status,
-    StatusKind,
     User,
     WorkingHours,
 )
+from core.onboarding import default_statuses
 
 SLUG = "demo"
 ADMIN_EMAIL = "admin@demo.example"
 OPENING_HOURS = [(time(9, 0), time(12, 30)), (time(13, 30), time(18, 0))]
-
-STATUSES = [
-    # name, description, kind, colour, default start, customer cancellation
-    (
-        "Online-Anfrage",
-        "Neu über das Buchungsformular eingegangen",
-        StatusKind.START,
-        "#b45309",
-        True,
-        False,
-    ),
-    ("In Prüfung", "Wird von der Praxis bearbeitet", StatusKind.PROGRESS, "#1d4ed8", False, False),
-    ("Bestätigt", "Termin steht", StatusKind.CONFIRMED, "#15803d", False, False),
-    ("Abgesagt", "Von der Praxis abgesagt", StatusKind.CANCELLED, "#b91c1c", False, False),
-    (
-        "Storniert durch Kunde",
-        "Über den Link in der E-Mail storniert",
-        StatusKind.CANCELLED,
-        "#7f1d1d",
-        False,
-        True,
-    ),
-    (
-        "Abgelehnt",
-        "Vom Kunden per Terminabstimmung abgelehnt",
-        StatusKind.DECLINED,
-        "#6b21a8",
-        False,
-        False,
-    ),
-]
 
 TYPES = [
     # name, minutes, requires approval, capacity, reminders allowed
@@ -155,19 +123,7 @@ def seed(
         for weekday in range(5):
             for start, end in OPENING_HOURS:
                 resource.working_hours.append(WorkingHours(weekday=weekday, start=start, end=end))
-    statuses = [
-        Status(
-            practice=practice,
-            name=name,
-            description=desc,
-            position=i,
-            kind=kind,
-            color=color,
-            is_default=default,
-            is_customer_cancellation=customer,
-        )
-        for i, (name, desc, kind, color, default, customer) in enumerate(STATUSES)
-    ]
+    statuses = default_statuses(practice, "de")
     types = [
         AppointmentType(
             practice=practice,

@@ -9,6 +9,7 @@ cancellation reason may name an illness.
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,14 +85,41 @@ def _anonymise(session: Session, appointment_ids: list[int], now: datetime) -> N
     )
 
 
+EXPORT_VERSION = 2
+# The columns of a history row the export carries; a new column is exported by naming it here.
+HISTORY_COLUMNS = ("at", "by", "reason", "note_kind", "note_params")
+MESSAGE_COLUMNS = ("kind", "channel", "recipient", "state", "not_before", "sent_at", "created_at")
+REQUEST_COLUMNS = (
+    "recipients",
+    "allow_decline",
+    "message",
+    "send_after",
+    "sent_at",
+    "withdrawn_at",
+    "outcome",
+    "answered_at",
+    "created_at",
+)
+
+
 def export_customer(session: Session, customer: Customer) -> dict[str, Any]:
-    """Everything stored about one customer, as JSON-ready data (Art. 15 GDPR)."""
+    """Everything stored about one customer, as JSON-ready data (Art. 15 GDPR).
+
+    The shape is documented in docs/privacy-export.md; messages are only those addressed to
+    the customer (not the staff copies of their appointments).
+    """
     appointments = session.scalars(
         select(Appointment)
         .where(Appointment.customer_id == customer.id)
         .order_by(Appointment.start)
     ).all()
+    requests = session.scalars(
+        select(CoordinationRequest)
+        .where(CoordinationRequest.customer_id == customer.id)
+        .order_by(CoordinationRequest.created_at)
+    ).all()
     return {
+        "version": EXPORT_VERSION,
         "customer": {
             "salutation": customer.salutation,
             "first_name": customer.first_name,
@@ -103,11 +131,41 @@ def export_customer(session: Session, customer: Customer) -> dict[str, Any]:
             "created_at": customer.created_at.isoformat(),
         },
         "appointments": [_appointment_data(a) for a in appointments],
+        "please_confirm_requests": [
+            {
+                "appointment_ids": [a.id for a in r.appointments],
+                **_columns(r, REQUEST_COLUMNS),
+            }
+            for r in requests
+        ],
+        "messages": [
+            _columns(n, MESSAGE_COLUMNS) | {"appointment_id": n.appointment_id}
+            for n in _messages_to(session, customer, appointments, requests)
+        ],
     }
+
+
+def _messages_to(session: Session, customer: Customer, appointments, requests) -> list:
+    """Outbox rows of the customer's appointments and requests sent to one of their addresses."""
+    addresses = {customer.email, customer.phone}
+    addresses |= {a.req_email for a in appointments} | {a.req_phone for a in appointments}
+    addresses = {x.lower() for x in addresses if x}
+    rows = session.scalars(
+        select(Notification)
+        .where(
+            or_(
+                Notification.appointment_id.in_([a.id for a in appointments]),
+                Notification.coordination_request_id.in_([r.id for r in requests]),
+            )
+        )
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    return [n for n in rows if n.recipient.lower() in addresses]
 
 
 def _appointment_data(a: Appointment) -> dict[str, Any]:
     return {
+        "id": a.id,
         "start": a.start.isoformat(),
         "end": a.end.isoformat(),
         "type": a.type.name,
@@ -126,16 +184,26 @@ def _appointment_data(a: Appointment) -> dict[str, Any]:
         "consent_privacy_url": a.consent_privacy_url,
         "history": [
             {
-                "at": c.at.isoformat(),
+                "from": c.from_status.name if c.from_status else None,
                 "to": c.to_status.name if c.to_status else None,
-                "by": str(c.by),
-                "reason": c.reason,
-                "note_kind": str(c.note_kind) if c.note_kind else None,
-                "note_params": c.note_params,
+                **_columns(c, HISTORY_COLUMNS),
             }
             for c in a.history
         ],
     }
+
+
+def _columns(row, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes of a row as JSON values (instants as ISO 8601, enums as text)."""
+    return {name: _json(getattr(row, name)) for name in names}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 def erase_customer(session: Session, customer: Customer, now: datetime) -> int:

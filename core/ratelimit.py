@@ -13,20 +13,25 @@ log = logging.getLogger("termine.ratelimit")
 
 
 def allow(store, scope: str, subject: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt of `subject` in `scope`; False once more than `limit` in the window.
-
-    The subject (an IP, an email) is hashed so that Redis holds no personal data.
-    """
-    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
-    key = f"rl:{scope}:{digest}"
+    """Count one attempt of `subject` in `scope`; False once more than `limit` in the window."""
+    counter = key(scope, subject)
     try:
         pipe = store.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, window_seconds, nx=True)
+        pipe.incr(counter)
+        pipe.expire(counter, window_seconds, nx=True)
         count, _ = pipe.execute()
     except Exception as error:  # noqa: BLE001 - any store failure: fail open, say so once
-        log.warning(
-            "rate limit store unavailable", extra={"fields": {"error": type(error).__name__}}
-        )
+        unavailable(error)
         return True
     return int(count) <= limit
+
+
+def key(scope: str, subject: str) -> str:
+    """The Redis key of `subject` in `scope`, hashed so that Redis holds no personal data."""
+    digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+    return f"rl:{scope}:{digest}"
+
+
+def unavailable(error: Exception) -> None:
+    """Log that the store failed (its type only: messages may carry keys)."""
+    log.warning("rate limit store unavailable", extra={"fields": {"error": type(error).__name__}})

@@ -40,4 +40,4 @@ def _install_cache_hook(_state) -> None:
 
 
 # Route modules attach their views to bp.
-from widget import cancel, coordination, views  # noqa: E402,F401,I001
+from widget import cancel, coordination, outage, views  # noqa: E402,F401,I001

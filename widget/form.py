@@ -10,10 +10,13 @@ from flask_babel import lazy_gettext as _l
 
 from core.abuse import is_disposable
 from core.models import Practice
+from core.single_line import is_single_line
 
 SALUTATIONS = {"": _l("(none)"), "Frau": _l("Ms"), "Herr": _l("Mr"), "Divers": _l("Mx")}
 LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40, "message": 1000}
 REQUIRED = ("first_name", "last_name", "email", "phone")
+SINGLE_LINE = REQUIRED
+ONE_LINE = _l("Please write this on one line, without line breaks or control characters.")
 
 
 @dataclass
@@ -48,6 +51,9 @@ class BookingForm:
         for name, limit in LIMITS.items():
             if len(v[name]) > limit:
                 errors[name] = _l("Please use at most %(n)d characters.", n=limit)
+        for name in SINGLE_LINE:
+            if not is_single_line(v[name]):
+                errors[name] = ONE_LINE
         for name in REQUIRED:
             if not v[name]:
                 errors.setdefault(name, _l("Please fill in this field."))

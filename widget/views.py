@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import LANGUAGES, db, utcnow
-from core import availability, booking, ratelimit, tokens
+from core import availability, booking, ratelimit, tokens, url_dates
 from core.availability import local_instant
 from core.models import AppointmentType, Branch, Practice, StatusKind
 from widget import bp, cache, links, widget_csp
@@ -195,7 +195,7 @@ def _week_page(practice: Practice, slug: str):
     last_day = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
     requested = request.args.get("week")
     if requested:
-        monday = availability.week_start(_parse_date(requested))
+        monday = availability.week_start(_parse_date(requested, this_monday))
         if monday < this_monday or monday > last_day:
             raise WidgetError(
                 404,
@@ -225,9 +225,9 @@ def _week_page(practice: Practice, slug: str):
     )
 
 
-def _parse_date(raw: str) -> date:
+def _parse_date(raw: str, today: date) -> date:
     try:
-        return date.fromisoformat(raw[:10])
+        return url_dates.parse_day(raw, today)
     except ValueError:
         raise WidgetError(400, _("This date is not valid.")) from None
 
@@ -240,11 +240,12 @@ def _slot_label(day: date, at) -> str:
 
 def _parse_start(practice: Practice, raw: str) -> datetime:
     """A local wall-clock start from the URL ("2026-11-23T09:00") as a UTC instant."""
+    tz = ZoneInfo(practice.timezone)
     try:
-        wall = datetime.fromisoformat(raw[:16])
+        wall = url_dates.parse_wall_time(raw, utcnow().astimezone(tz).date())
     except ValueError:
         raise WidgetError(400, _("This date is not valid.")) from None
-    instant = local_instant(wall.date(), wall.time(), ZoneInfo(practice.timezone))
+    instant = local_instant(wall.date(), wall.time(), tz)
     if instant is None:
         raise WidgetError(400, _("This date is not valid."))
     return instant

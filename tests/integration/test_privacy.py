@@ -111,3 +111,54 @@ def test_erasure_withdraws_an_unsent_please_confirm_email(session, now):
     session.expire_all()
     assert request.withdrawn_at == now and request.recipients == privacy.REDACTED
     assert coordination.state(request, now) is coordination.State.WITHDRAWN
+
+
+def test_export_holds_the_messages_to_the_customer_their_requests_and_history(session, now):
+    from core import coordination, triage
+    from core.models import Notification, User
+
+    practice = seeded(session, now)
+    mine, theirs = session.scalars(
+        select(Appointment)
+        .join(Status, Appointment.status_id == Status.id)
+        .where(Appointment.start > now, Status.kind == StatusKind.START)
+        .order_by(Appointment.start)
+    ).all()[:2]
+    customer = Customer(
+        practice=practice, last_name="Mustermann", email="erika@example.org", created_at=now
+    )
+    mine.customer = customer
+    theirs.customer = Customer(
+        practice=practice, last_name="Anders", email="anders@example.org", created_at=now
+    )
+    session.commit()
+    admin = session.scalar(select(User))
+    for a in (mine, theirs):
+        confirmed = status_of_kind(practice, StatusKind.CONFIRMED)
+        triage.set_status(session, a, confirmed.id, user_id=admin.id, now=now)
+    request = coordination.create(
+        session,
+        [mine],
+        recipients="erika@example.org, tochter@example.org",
+        allow_decline=True,
+        message="Bitte bestätigen",
+        now=now,
+    )
+    session.commit()
+
+    data = privacy.export_customer(session, customer)
+    assert data["version"] == privacy.EXPORT_VERSION
+    assert [a["id"] for a in data["appointments"]] == [mine.id]
+    history = data["appointments"][0]["history"]
+    assert history[0]["to"] == "Bestätigt" and history[0]["by"] == "user"
+    assert set(history[0]) >= {"at", "from", "to", "by", "reason", "note_kind", "note_params"}
+    [asked] = data["please_confirm_requests"]
+    assert asked["appointment_ids"] == [mine.id] and asked["message"] == "Bitte bestätigen"
+    assert asked["sent_at"] is None and asked["send_after"] == request.send_after.isoformat()
+    recipients = {m["recipient"] for m in data["messages"]}
+    everyone = set(session.scalars(select(Notification.recipient)))
+    assert recipients == {"erika@example.org"}
+    assert {"tochter@example.org", "anders@example.org"} <= everyone - recipients
+    kinds = {m["kind"] for m in data["messages"]}
+    assert {"confirmation", str(coordination.Kind.REQUEST)} <= kinds
+    assert all(m["state"] == "pending" and m["sent_at"] is None for m in data["messages"])
