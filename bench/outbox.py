@@ -48,7 +48,8 @@ def prepare(messages: int, smtp_port: int) -> dict:
     Redis.from_url(REDIS_URL).flushdb()
     env = worker_env(DATABASE_URL, smtp_port, secret_key="bench-secret", redis_url=REDIS_URL)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
-    from app import create_app, db
+    from app import create_app
+    from extensions import db
 
     app = create_app({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port})
     with app.app_context():

@@ -8,10 +8,10 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app import db, login_manager
 from console import bp
 from core import ratelimit
 from core.models import User
+from extensions import db, login_manager
 
 
 class StaffUser(UserMixin):

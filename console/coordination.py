@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import db, utcnow
+from clock import utcnow
 from console import bp
 from console.render import render
 from console.views import get, id_value, practice
 from core import coordination
 from core.models import Appointment, Branch, CoordinationRequest, Notification
+from extensions import db
 from notifications import emails
 
 ERRORS = {

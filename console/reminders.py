@@ -10,12 +10,13 @@ from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import db, utcnow
+from clock import utcnow
 from console import bp
 from console.render import render
 from console.views import admin_only, practice
 from core import outbox, reminder_settings
 from core.models import NotificationState
+from extensions import db
 from notifications import sms, transport
 
 log = logging.getLogger("termine.console")

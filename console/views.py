@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from werkzeug.exceptions import NotFound
 
-from app import db, utcnow
+from clock import utcnow
 from console import bp
 from console.render import render
 from core import abuse, booking, coordination, outbox, triage, workflow
@@ -35,6 +35,7 @@ from core.models import (
     Status,
     StatusKind,
 )
+from extensions import db
 
 
 @bp.before_request

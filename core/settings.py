@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.models import (
     Absence,
     AppointmentType,
+    Branch,
     Practice,
     Resource,
     Status,
@@ -174,8 +175,6 @@ BRANCH_FIELDS = {
 
 def save_branch(session: Session, practice: Practice, branch, values: dict) -> None:
     """Create or edit a branch (Filiale): name required, every field length-limited."""
-    from core.models import Branch
-
     cleaned = {name: (values.get(name) or "").strip() for name in BRANCH_FIELDS}
     if not cleaned["name"]:
         raise SettingsError("the branch needs a name")

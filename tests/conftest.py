@@ -84,7 +84,8 @@ def now() -> datetime:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    from app import create_app, db
+    from app import create_app
+    from extensions import db
 
     app = create_app(
         {
@@ -104,7 +105,7 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def session(app):
-    from app import db
+    from extensions import db
 
     with app.app_context():
         yield db.session

@@ -43,7 +43,7 @@ def make_app(database_url, tmp_path, **overrides):
 def mailing_app(database_url, tmp_path, smtp, **overrides) -> Iterator:
     """make_app sending mail to the SMTP sink, inside its app context; leaving releases the
     session and the engine's connections (PostgreSQL truncates the next test's tables)."""
-    from app import db
+    from extensions import db
 
     app = make_app(
         database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, **overrides

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, current_app, g
 
-from app import csrf
+from extensions import csrf, db
+from widget import cache
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
 # The widget runs in third-party iframes where cookies are not sent: it carries its own
@@ -33,9 +34,6 @@ def widget_headers(response):
 
 @bp.record_once
 def _install_cache_hook(_state) -> None:
-    from app import db
-    from widget import cache
-
     cache.install(db.session.session_factory.class_)
 
 

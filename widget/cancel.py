@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, g, make_response, render_template, request
 from sqlalchemy import select
 
-from app import db, utcnow
+from clock import utcnow
 from core import cancellation, tokens
 from core import ics as calendar_file
 from core.models import Appointment, Practice
+from extensions import db
 from notifications import formatting
 from widget import bp
 from widget.links import read_customer_token

@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from app import db, utcnow
+from clock import utcnow
 from core import coordination, tokens
 from core.models import Practice
+from extensions import db
 from notifications import formatting
 from widget import bp
 from widget.cancel import link_problem, same_origin

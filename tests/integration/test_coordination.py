@@ -53,7 +53,7 @@ def capp(database_url, tmp_path, smtp, redis_conn, clock):
 
 @pytest.fixture
 def s(capp):
-    from app import db
+    from extensions import db
 
     return db.session
 

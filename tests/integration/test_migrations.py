@@ -9,8 +9,9 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import create_app, db
+from app import create_app
 from core.models import Base
+from extensions import db
 from tests.conftest import PG_URL
 
 

@@ -138,7 +138,7 @@ def test_a_reminder_of_an_appointment_cancelled_after_queuing_is_not_sent(sessio
 def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
-    from app import db
+    from extensions import db
 
     practice = enabled_practice(session, now)
     for minute in range(0, 600, 15):
