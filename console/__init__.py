@@ -4,4 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from console import auth, coordination, reminders, views  # noqa: E402,F401  (routes attach to bp)
+# Page modules attach their routes to bp; console.common adds the guards and filters.
+from console import (  # noqa: E402,F401
+    auth,
+    calendar,
+    common,
+    coordination,
+    customers,
+    inbox,
+    outbox,
+    reminders,
+    requests,
+    settings,
+)

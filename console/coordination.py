@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from clock import utcnow
 from console import bp
+from console.common import get, id_value, practice
 from console.render import render
-from console.views import get, id_value, practice
 from core import coordination
 from core.models import Appointment, Branch, CoordinationRequest, Notification
 from extensions import db

@@ -12,8 +12,8 @@ from flask_login import current_user
 
 from clock import utcnow
 from console import bp
+from console.common import admin_only, practice
 from console.render import render
-from console.views import admin_only, practice
 from core import outbox, reminder_settings
 from core.models import NotificationState
 from extensions import db

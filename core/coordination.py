@@ -71,7 +71,7 @@ class InvalidRequest(Exception):
     """A request that cannot be created as asked (no appointments, no recipient, …)."""
 
 
-# The history text of an answer; the console shows it translated (console.views).
+# The history text of an answer; the console shows it translated (console.common).
 NOTES = {
     Action.ACCEPT: "Accepted by the customer via the coordination email",
     Action.DECLINE: "Declined by the customer via the coordination email",
