@@ -15,12 +15,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import object_session
 
+import links
 from core import coordination, ics
 from core.models import CoordinationRequest, Notification
 from core.outbox import Kind
 from notifications import formatting
-from widget import links
-from widget.coordination import confirm_url
 
 CUSTOMER_KINDS = {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.CANCELLATION, Kind.REMINDER}
 CALENDAR_METHODS = {
@@ -96,7 +95,7 @@ def _coordination_context(row: Notification, masked: bool) -> dict:
     language = request.appointments[0].practice.language if request.appointments else "de"
 
     def link(action: coordination.Action) -> str:
-        return f"<{action} link>" if masked else confirm_url(request, action)
+        return f"<{action} link>" if masked else links.confirm_url(request, action)
 
     return {
         "request": request,

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, g, make_response, render_template, request
 from sqlalchemy import select
 
+import links
 from clock import utcnow
 from core import cancellation, tokens
 from core import ics as calendar_file
@@ -19,7 +20,6 @@ from core.models import Appointment, Practice
 from extensions import db
 from notifications import formatting
 from widget import bp
-from widget.links import read_customer_token
 
 
 @bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
@@ -57,7 +57,7 @@ def ics_download(slug: str, token: str):
 def load_appointment(slug: str, token: str) -> Appointment:
     """The appointment the token names, within the practice the URL names, or a 4xx page."""
     try:
-        appointment_id, practice_id = read_customer_token(token)
+        appointment_id, practice_id = links.read_customer_token(token)
     except tokens.ExpiredToken:
         abort(link_problem("expired", 410))
     except tokens.BadToken:

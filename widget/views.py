@@ -26,12 +26,13 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+import links
 from clock import utcnow
 from core import availability, booking, ratelimit, tokens
 from core.availability import local_instant
 from core.models import AppointmentType, Branch, Practice
 from extensions import LANGUAGES, db
-from widget import bp, cache, links, widget_csp
+from widget import bp, cache, widget_csp
 from widget.cancel import load_appointment, same_origin
 from widget.form import SALUTATIONS, BookingForm
 

@@ -236,7 +236,7 @@ def test_decline_refused_when_not_allowed_and_links_expire_at_the_start(capp, s,
     request = request_for(s, [appointment], clock, allow_decline=False)
     client = capp.test_client()
     with capp.test_request_context():
-        from widget.coordination import confirm_url
+        from links import confirm_url
 
         decline = urlsplit(confirm_url(request, coordination.Action.DECLINE)).path
         accept = urlsplit(confirm_url(request, coordination.Action.ACCEPT)).path

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, time
 import pytest
 from sqlalchemy import func, select
 
+import links
 from core import abuse, demo
 from core.models import Appointment, Customer, Notification, Practice
-from widget import links
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # Sunday: the week grid opens on Mon 23 Nov
 ORIGIN = {"Origin": "http://localhost"}
