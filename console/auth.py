@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from console import bp
-from core import ratelimit
+from core import numbers, ratelimit
 from core.models import User
 from extensions import db, login_manager
 
@@ -32,7 +32,8 @@ class StaffUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    row_id = numbers.parse_id(user_id)
+    user = db.session.get(User, row_id) if row_id else None
     return StaffUser(user) if user is not None and user.active else None
 
 

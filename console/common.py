@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from clock import utcnow
 from console import bp
-from core import coordination, triage
+from core import coordination, numbers, triage
 from core.models import Practice, StatusKind
 from extensions import db
 from notifications.queueing import worker_alive
@@ -41,8 +41,7 @@ def _not_found(_error):
 
 def id_value(values, name: str) -> int | None:
     """A positive database id from a form or query string, or None (never an overflow)."""
-    raw = values.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31 else None
+    return numbers.parse_id(values.get(name, ""))
 
 
 def practice() -> Practice:

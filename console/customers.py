@@ -46,7 +46,13 @@ def customer(customer_id: int | None = None):
     if request.method == "POST":
         form = CustomerForm.parse(request.form, practice().country)
         if form.valid:
-            c = form.save(db.session, c, current_user.practice_id, utcnow())
+            c = triage.save_customer(
+                db.session,
+                c,
+                practice_id=current_user.practice_id,
+                values=form.values,
+                now=utcnow(),
+            )
             return redirect(url_for("console.customer", customer_id=c.id), code=303)
     appointments = (
         db.session.scalars(
@@ -87,7 +93,6 @@ def merge_customer(customer_id: int):
     keep = get(Customer, customer_id)
     duplicate = get(Customer, id_value(request.form, "duplicate") or 0)
     triage.merge_customers(db.session, keep, duplicate, user_id=current_user.user.id, now=utcnow())
-    db.session.commit()
     return redirect(url_for("console.customer", customer_id=keep.id), code=303)
 
 
@@ -108,5 +113,4 @@ def erase_customer(customer_id: int):
     if request.form.get("confirm") != "yes":
         return redirect(url_for("console.customer", customer_id=c.id), code=303)
     privacy.erase_customer(db.session, c, utcnow())
-    db.session.commit()
     return redirect(url_for("console.customers"), code=303)

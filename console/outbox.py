@@ -33,7 +33,5 @@ def outbox_view():
 @bp.post("/outbox/<int:notification_id>/retry")
 def retry_notification(notification_id: int):
     n = get(Notification, notification_id)
-    if n.state in (NotificationState.FAILED, NotificationState.SKIPPED):
-        outbox.retry(n, utcnow())
-        db.session.commit()
+    outbox.retry(db.session, n, utcnow())
     return redirect(url_for("console.outbox_view"), code=303)

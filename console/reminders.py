@@ -78,13 +78,12 @@ def reminder_settings_page():
     if request.method == "GET":
         return render("console/reminder_settings.html", **settings_context())
     try:
-        reminder_settings.save(practice(), request.form)
+        reminder_settings.save(db.session, practice(), request.form)
     except reminder_settings.Invalid as invalid:
         db.session.rollback()
         values = {name: request.form.get(name, "") for name in (*FIELDS, *FLAGS, "sms_template")}
         context = settings_context(invalid.errors, values)
         return render("console/reminder_settings.html", status=422, **context)
-    db.session.commit()
     return redirect(url_for("console.reminder_settings_page"), code=303)
 
 

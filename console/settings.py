@@ -13,35 +13,30 @@ from clock import utcnow
 from console import bp
 from console.common import admin_only, get, id_value, practice
 from console.render import render
-from core import abuse, accounts, triage
+from core import abuse, accounts, numbers
 from core import settings as rules
 from core.models import (
-    Absence,
     AppointmentType,
     BlockedContact,
     Branch,
-    Practice,
     Resource,
     Status,
     StatusKind,
     User,
 )
-from core.settings import SettingsError
 from extensions import db
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_only
 def settings():
-    p = practice()
-    errors = {}
     if request.method == "POST":
-        errors = _save_settings(p, request.form)
-        if not errors:
-            db.session.commit()
-            return redirect(url_for("console.settings"), code=303)
-        db.session.rollback()
-    return settings_page(errors=errors)
+        try:
+            rules.save_practice(db.session, practice(), request.form)
+        except rules.Invalid as invalid:
+            return settings_page(errors={name: _(msg) for name, msg in invalid.errors.items()})
+        return redirect(url_for("console.settings"), code=303)
+    return settings_page()
 
 
 def settings_page(errors: dict | None = None, action_error: str | None = None):
@@ -69,43 +64,13 @@ def settings_page(errors: dict | None = None, action_error: str | None = None):
     )
 
 
-def _save_settings(p: Practice, form) -> dict:
-    errors = {}
-    origins = [
-        o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
-    ]
-    bad = [
-        o for o in origins if not o.startswith(("https://", "http://")) or " " in o or len(o) > 200
-    ]
-    if bad:
-        errors["embed_origins"] = _("Each line must be an origin like https://www.example.de")
-    poll = id_value(form, "inbox_poll_seconds")
-    if poll is None or not 10 <= poll <= 3600:
-        errors["inbox_poll_seconds"] = _("Between 10 and 3600 seconds.")
-    grace = (
-        _number("coordination_grace_minutes", -1)
-        if "coordination_grace_minutes" in form
-        else p.coordination_grace_minutes
-    )
-    if not 0 <= grace <= 120:
-        errors["coordination_grace_minutes"] = _("Between 0 and 120 minutes.")
-    if not errors:
-        p.embed_origins = "\n".join(origins)
-        p.inbox_poll_seconds = poll
-        p.coordination_grace_minutes = grace
-        p.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
-        p.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
-    return errors
-
-
 def _settings_action(action):
-    """Run a settings change; a SettingsError re-renders the page with its message."""
+    """Run a settings use case; a SettingsError re-renders the page with its message in
+    the staff member's language (core has rolled the change back)."""
     try:
         action()
-        db.session.commit()
-    except SettingsError as error:
-        db.session.rollback()
-        return settings_page(action_error=str(error))
+    except rules.SettingsError as error:
+        return settings_page(action_error=_(error.message, **error.params))
     return redirect(url_for("console.settings"), code=303)
 
 
@@ -114,8 +79,7 @@ def _flag(name: str) -> bool:
 
 
 def _number(name: str, default: int = 0) -> int:
-    raw = request.form.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else default
+    return numbers.parse_count(request.form.get(name), default)
 
 
 @bp.post("/settings/statuses/new", defaults={"status_id": None})
@@ -145,11 +109,7 @@ def save_status(status_id: int | None):
 def save_type(type_id: int | None):
     p = practice()
     kind = get(AppointmentType, type_id) if type_id else None
-    resource_ids = [
-        int(v)
-        for v in request.form.getlist("resources")
-        if v.isascii() and v.isdigit() and len(v) < 10
-    ]
+    resource_ids = [i for i in map(numbers.parse_id, request.form.getlist("resources")) if i]
     return _settings_action(
         lambda: rules.save_type(
             db.session,
@@ -199,7 +159,9 @@ def save_resource(resource_id: int | None):
 @admin_only
 def save_hours(resource_id: int):
     resource = get(Resource, resource_id)
-    return _settings_action(lambda: rules.save_hours(resource, request.form.get("hours", "")))
+    return _settings_action(
+        lambda: rules.save_hours(db.session, resource, request.form.get("hours", ""))
+    )
 
 
 @bp.post("/settings/resources/<int:resource_id>/absences")
@@ -220,11 +182,7 @@ def add_absence(resource_id: int):
 @bp.post("/settings/absences/<int:absence_id>/delete")
 @admin_only
 def delete_absence(absence_id: int):
-    absence = db.session.get(Absence, absence_id) if 0 < absence_id < 2**31 else None
-    if absence is None or absence.resource.practice_id != current_user.practice_id:
-        raise triage.NotFound()
-    db.session.delete(absence)
-    db.session.commit()
+    rules.delete_absence(db.session, current_user.practice_id, absence_id)
     return redirect(url_for("console.settings"), code=303)
 
 
@@ -256,13 +214,11 @@ def block_contact():
     value = request.form.get("value", "").strip()[:254]
     if value:
         abuse.block(db.session, current_user.practice_id, value, now=utcnow())
-        db.session.commit()
     return redirect(url_for("console.settings"), code=303)
 
 
 @bp.post("/settings/blocklist/<int:entry_id>/delete")
 @admin_only
 def unblock_contact(entry_id: int):
-    db.session.delete(get(BlockedContact, entry_id))
-    db.session.commit()
+    abuse.unblock(db.session, get(BlockedContact, entry_id))
     return redirect(url_for("console.settings"), code=303)

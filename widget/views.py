@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 import links
 from clock import utcnow
-from core import availability, booking, ratelimit, tokens
+from core import availability, booking, numbers, ratelimit, tokens
 from core.availability import local_instant
 from core.models import AppointmentType, Branch, Practice
 from extensions import LANGUAGES, db
@@ -82,8 +82,7 @@ def _with_lang(values: dict) -> dict:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.values.get(name, "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return numbers.parse_id(request.values.get(name))
 
 
 def online_types(practice: Practice) -> list[AppointmentType]:

@@ -560,6 +560,37 @@ def test_settings_edit_branches_and_resources(console, session):
     assert "Kabine 3" in [r.name for r in session.get(type(branch), branch.id).resources]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("de", "Der Anfangsstatus darf kein abgesagter oder abgelehnter Status sein"),
+        ("en", "The initial status must not be a cancelled or declined one"),
+    ],
+)
+def test_a_type_cannot_start_in_a_status_that_frees_its_slot(console, session, language, message):
+    p = practice(session)
+    kind = p.appointment_types[0]
+    before = (kind.name, kind.duration_minutes, kind.initial_status_id)
+    freeing = [s for s in p.statuses if s.kind.frees_slot]
+    assert freeing
+    for status in freeing:
+        page = console.post(
+            f"/console/settings/types/{kind.id}",
+            headers={"Accept-Language": language},
+            data={
+                "name": "Sofort abgesagt",
+                "duration": "90",
+                "capacity": "1",
+                "resources": [str(r.id) for r in kind.resources],
+                "initial_status": str(status.id),
+            },
+        )
+        assert page.status_code == 422
+        assert message in page.text
+        session.expire_all()
+        assert (kind.name, kind.duration_minutes, kind.initial_status_id) == before
+
+
 def test_history_notes_read_in_the_staff_language_with_local_times(console, session):
     a = requests_in_start(session)[0]
     console.post(f"/console/appointments/{a.id}/new-customer")
