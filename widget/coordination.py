@@ -14,8 +14,8 @@ from core import coordination, tokens
 from core.models import Practice
 from extensions import db
 from notifications import formatting
-from widget import bp
-from widget.cancel import link_problem, same_origin
+from widget.blueprint import bp
+from widget.guards import link_problem, same_origin
 
 
 @bp.route("/<slug>/confirm/<token>", methods=["GET", "POST"])
