@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from core import demo, outbox  # noqa: E402
 from core.models import Base, Notification, NotificationState  # noqa: E402
-from tests.appointments import book  # noqa: E402
-from tests.conftest import SmtpSink  # noqa: E402
-from tests.workers import burst_process, worker_env  # noqa: E402
+from harness.appointments import book  # noqa: E402
+from harness.processes import burst_process, worker_env  # noqa: E402
+from harness.smtp import SmtpSink  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test_notify"

@@ -22,7 +22,7 @@ from core.models import (
     StatusKind,
     User,
 )
-from tests.appointments import demo_practice
+from harness.appointments import demo_practice
 from tests.integration.test_outbox_delivery import calendar_part
 from tests.workers import burst, dispatcher, mailing_app
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from core.models import Base
 from extensions import db
-from tests.conftest import PG_URL
+from harness.services import PG_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

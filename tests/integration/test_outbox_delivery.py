@@ -21,17 +21,10 @@ from sqlalchemy import select
 from core import outbox
 from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
-from tests.appointments import book, demo_practice, status
-from tests.conftest import free_port
-from tests.workers import (
-    burst,
-    burst_process,
-    dispatcher,
-    finish,
-    mailing_app,
-    make_app,
-    worker_env,
-)
+from harness.appointments import book, demo_practice, status
+from harness.processes import burst_process, finish, worker_env
+from harness.smtp import free_port
+from tests.workers import burst, dispatcher, mailing_app, make_app
 
 CUSTOMER = "erika@example.org"
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from core import demo, outbox, reminders
 from core.models import Channel, Notification, NotificationState, Practice
-from tests.web.test_console import StaffActions
-from tests.workers import burst_process, finish, worker_env
+from harness.processes import burst_process, finish, worker_env
+from tests.web.staff import StaffActions
 
 PASSWORD = "demo-password-123"
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 import links
 from core import tokens
 from core.models import Notification, StatusChange, StatusKind
-from tests.appointments import book, demo_practice
+from harness.appointments import book, demo_practice
 
 SAME_ORIGIN = {"Origin": "http://localhost"}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,49 +23,9 @@ from core.models import (
     StatusKind,
     User,
 )
+from tests.web.staff import NOW, StaffActions, practice, staff_client
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 HX = {"HX-Request": "true"}
-
-
-class StaffActions:
-    """Log in and out like flaskr's AuthActions."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email=demo.ADMIN_EMAIL, password="pw"):
-        return self.client.post("/console/login", data={"email": email, "password": password})
-
-
-def staff_client(app, session, email="staff@demo.example"):
-    """A client logged in as a new non-admin staff member of the demo practice."""
-    session.add(
-        User(
-            practice=practice(session),
-            email=email,
-            role=Role.STAFF,
-            password_hash=generate_password_hash("pw"),
-            created_at=NOW,
-        )
-    )
-    session.commit()
-    client = app.test_client()
-    StaffActions(client).login(email)
-    return client
-
-
-@pytest.fixture
-def console(app, session, redis_conn):
-    app.config["CLOCK"] = lambda: NOW
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
-    client = app.test_client()
-    StaffActions(client).login()
-    return client
-
-
-def practice(session, slug="demo"):
-    return session.scalar(select(Practice).where(Practice.slug == slug))
 
 
 def requests_in_start(session):

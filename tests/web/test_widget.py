@@ -258,7 +258,7 @@ def test_too_fast_submissions_and_floods_get_a_polite_page(widget, session, app)
 def test_booking_still_works_when_redis_is_down(widget, session, app):
     from redis import Redis
 
-    from tests.conftest import free_port
+    from harness.smtp import free_port
 
     app.extensions["redis"] = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
     _, token = open_form(widget, session)
