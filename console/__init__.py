@@ -1,11 +1,10 @@
-"""The staff console: HTMX over server-rendered pages, login required."""
+"""The staff console: HTMX over server-rendered pages, login required.
 
-from flask import Blueprint
+Each page is a module attaching its routes to `console.blueprint.bp`; console.common adds
+the guards and filters. Importing the package registers them all.
+"""
 
-bp = Blueprint("console", __name__, url_prefix="/console")
-
-# Page modules attach their routes to bp; console.common adds the guards and filters.
-from console import (  # noqa: E402,F401
+from console import (  # noqa: F401
     auth,
     calendar,
     common,
@@ -17,3 +16,6 @@ from console import (  # noqa: E402,F401
     requests,
     settings,
 )
+from console.blueprint import bp
+
+__all__ = ["bp"]

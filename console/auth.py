@@ -8,7 +8,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from console import bp
+from console.blueprint import bp
 from core import numbers, ratelimit
 from core.models import User
 from extensions import db, login_manager

@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from core import coordination, numbers, triage
 from core.models import Practice, StatusKind
 from extensions import db

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
 from core import coordination, numbers

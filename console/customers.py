@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import admin_only, get, id_value, practice
 from console.customer_form import CustomerForm
 from console.render import render

@@ -6,7 +6,7 @@ from flask import redirect, request, url_for
 from flask_login import current_user
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import get, practice
 from console.render import render
 from core import outbox

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import admin_only, practice
 from console.render import render
 from core import outbox, reminder_settings

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
 from core import booking, coordination, triage, workflow

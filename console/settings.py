@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from clock import utcnow
-from console import bp
+from console.blueprint import bp
 from console.common import admin_only, get, id_value, practice
 from console.render import render
 from core import abuse, accounts, numbers
