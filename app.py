@@ -1,40 +1,37 @@
-"""The application factory: configuration, extensions, blueprints and CLI commands."""
+"""The application factory: configuration, extensions, blueprints and CLI commands.
+
+Only this module builds the application; the extensions live in `extensions.py` and the
+clock in `clock.py`, so nothing imports this module but entry points (wsgi, worker, tests).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from dotenv import load_dotenv
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, g, request
 from flask.cli import AppGroup
-from flask_babel import Babel, get_locale
-from flask_login import LoginManager
-from flask_mail import Mail
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
+from flask_babel import get_locale
 from redis import Redis
 from rq import Queue
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from werkzeug.security import generate_password_hash
 
 import ops
-from core.models import Base
+from clock import utcnow
+from console import bp as console_bp
+from core import accounts, demo
+from extensions import LANGUAGES, babel, csrf, db, login_manager, mail, migrate
 from notifications import queueing as outbox_queueing
+from practice_cli import practice_cli
+from widget import bp as widget_bp
+from widget.site import bp as site_bp
 
-db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
-mail = Mail()
-babel = Babel()
-login_manager = LoginManager()
-csrf = CSRFProtect()
-
-LANGUAGES = ("de", "en")
 PRODUCTION_NAMES = ("production", "prod")
 
 
@@ -61,10 +58,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["redis"] = redis
     app.extensions["rq_queue"] = Queue(app.config["RQ_QUEUE"], connection=redis)
     outbox_queueing.init_app(app)  # every committed pending Notification gets its RQ job
-
-    from console import bp as console_bp
-    from widget import bp as widget_bp
-    from widget.site import bp as site_bp
 
     app.register_blueprint(widget_bp)
     app.register_blueprint(console_bp)
@@ -192,17 +185,7 @@ def security_headers(response):
     return response
 
 
-def utcnow() -> datetime:
-    """The web side's clock; core never reads the time itself. Tests may pin it (CLOCK)."""
-    clock = current_app.config.get("CLOCK") if has_app_context() else None
-    return clock() if clock else datetime.now(UTC)
-
-
 def register_commands(app: Flask) -> None:
-    from werkzeug.security import generate_password_hash
-
-    from core import accounts, demo
-
     @app.cli.command("demo")
     def demo_command() -> None:
         """Seed the demo practice (idempotent) and print where to find it."""
@@ -247,7 +230,4 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Created {role} {email.lower()} for practice {slug}.")
 
     app.cli.add_command(user_cli)
-
-    from practice_cli import practice_cli
-
     app.cli.add_command(practice_cli)

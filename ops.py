@@ -18,6 +18,8 @@ from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import exc, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from extensions import db
+
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("termine.request")
 
@@ -39,8 +41,6 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    from app import db
-
     checks = {
         "database": _check(lambda: db.session.execute(text("SELECT 1"))),
         "redis": _check(lambda: current_app.extensions["redis"].ping()),

@@ -8,6 +8,10 @@ import click
 from flask.cli import AppGroup
 from werkzeug.security import generate_password_hash
 
+from clock import utcnow
+from core import accounts, onboarding
+from extensions import db
+
 practice_cli = AppGroup("practice", help="Manage practices (tenants).")
 
 
@@ -33,9 +37,6 @@ def create_practice(
     password: str,
 ) -> None:
     """Create practice SLUG (its widget is /w/SLUG/) with a workflow, a branch and an admin."""
-    from app import db, utcnow
-    from core import accounts, onboarding
-
     if len(password) < 10:
         _fail("the password needs at least 10 characters")
     try:

@@ -15,16 +15,21 @@ import multiprocessing
 import sys
 
 from flask import current_app
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
+from app import create_app
+from clock import utcnow
+from core import privacy, reminders
+from core.outbox import Delivery
+from extensions import db
+from notifications import delivery, queueing
+
 
 def deliver_notification(notification_id: int) -> str:
     """Deliver one outbox row; raise after a failed attempt so RQ retries it later."""
-    from core.outbox import Delivery
-    from notifications import delivery
-
     with current_app.app_context():
         outcome = delivery.deliver(notification_id)
     if outcome is Delivery.RETRY:
@@ -34,27 +39,18 @@ def deliver_notification(notification_id: int) -> str:
 
 def dispatch_outbox() -> int:
     """Re-enqueue due pending rows that no job holds (after a Redis flush, a lost job, …)."""
-    from app import db, utcnow
-    from notifications import queueing
-
     with current_app.app_context():
         return queueing.dispatch(db.session, utcnow())
 
 
 def anonymise_expired_requests() -> int:
     """GDPR retention: anonymise old cancelled, declined and never-linked requests."""
-    from app import db, utcnow
-    from core import privacy
-
     with current_app.app_context():
         return privacy.anonymise_expired(db.session, utcnow())
 
 
 def scan_reminders() -> int:
     """Queue the reminders due now (hourly; never twice for an appointment and time)."""
-    from app import db, utcnow
-    from core import reminders
-
     with current_app.app_context():
         return reminders.scan(db.session, utcnow())
 
@@ -70,8 +66,6 @@ PERIODIC = [
 
 def run_periodic(redis_url: str, queue_name: str) -> None:
     """The periodic jobs via RQ's cron scheduler (it enqueues them; the workers run them)."""
-    from redis import Redis
-
     scheduler = CronScheduler(connection=Redis.from_url(redis_url))
     for func, seconds in PERIODIC:
         scheduler.register(func, queue_name, interval=seconds)
@@ -79,8 +73,6 @@ def run_periodic(redis_url: str, queue_name: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    from app import create_app, db
-
     parser = argparse.ArgumentParser(prog="worker.py", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--burst", action="store_true", help="deliver what is due, then exit")

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from core import demo, outbox  # noqa: E402
 from core.models import Base, Notification, NotificationState  # noqa: E402
-from tests.appointments import book  # noqa: E402
-from tests.conftest import SmtpSink  # noqa: E402
-from tests.workers import burst_process, worker_env  # noqa: E402
+from harness.appointments import book  # noqa: E402
+from harness.processes import burst_process, worker_env  # noqa: E402
+from harness.smtp import SmtpSink  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test_notify"
@@ -48,7 +48,8 @@ def prepare(messages: int, smtp_port: int) -> dict:
     Redis.from_url(REDIS_URL).flushdb()
     env = worker_env(DATABASE_URL, smtp_port, secret_key="bench-secret", redis_url=REDIS_URL)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
-    from app import create_app, db
+    from app import create_app
+    from extensions import db
 
     app = create_app({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port})
     with app.app_context():

@@ -1,7 +1,22 @@
-"""The staff console: HTMX over server-rendered pages, login required."""
+"""The staff console: HTMX over server-rendered pages, login required.
 
-from flask import Blueprint
+Each page is a module attaching its routes to `console.blueprint.bp`; console.common adds
+the guards and filters. Importing the package registers them all.
+"""
 
-bp = Blueprint("console", __name__, url_prefix="/console")
+from console import (  # noqa: F401
+    auth,
+    calendar,
+    common,
+    coordination,
+    customers,
+    inbox,
+    outage,
+    outbox,
+    reminders,
+    requests,
+    settings,
+)
+from console.blueprint import bp
 
-from console import auth, coordination, outage, reminders, views  # noqa: E402,F401  (routes attach to bp)
+__all__ = ["bp"]

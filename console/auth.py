@@ -11,10 +11,11 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from app import db, login_manager, utcnow
-from console import bp
-from core import login_throttle
+from clock import utcnow
+from console.blueprint import bp
+from core import login_throttle, numbers
 from core.models import User
+from extensions import db, login_manager
 
 
 class StaffUser(UserMixin):
@@ -35,7 +36,8 @@ class StaffUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    row_id = numbers.parse_id(user_id)
+    user = db.session.get(User, row_id) if row_id else None
     return StaffUser(user) if user is not None and user.active else None
 
 

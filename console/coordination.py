@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import db, utcnow
-from console import bp
+from clock import utcnow
+from console.blueprint import bp
+from console.common import get, id_value, practice
 from console.render import render
-from console.views import get, id_value, practice
-from core import coordination
+from core import coordination, numbers
 from core.models import Appointment, Branch, CoordinationRequest, Notification
+from extensions import db
 from notifications import emails
 
 ERRORS = {
@@ -47,7 +48,7 @@ def form_context(appointment: Appointment, form=None) -> dict:
             "message": default_message(appointment),
         }
     else:
-        chosen = {i for i in (id_value({"v": v}, "v") for v in form.getlist("bundle")) if i}
+        chosen = {i for i in map(numbers.parse_id, form.getlist("bundle")) if i}
         values = {
             "recipients": form.get("recipients", "")[:1000],
             "allow_decline": form.get("allow_decline") == "yes",
@@ -78,8 +79,10 @@ def send_coordination(appointment_id: int):
     context = form_context(a, request.form)
     bundle = [p for p in context["proposals"] if p.id in context["chosen"]]
     values = context["values"]
+    previewing = request.form.get("action") == "preview"
+    write = coordination.create if previewing else coordination.schedule
     try:
-        created = coordination.create(
+        created = write(
             db.session,
             [a, *bundle],
             recipients=values["recipients"],
@@ -94,11 +97,10 @@ def send_coordination(appointment_id: int):
         message = ERRORS[field]()
         context.update(error=message, field=field)
         return render("console/coordination.html", status=422, **context)
-    if request.form.get("action") == "preview":
+    if previewing:  # written only to render the final email, then rolled back
         context["preview"] = emails.preview(_first_row(created))
         db.session.rollback()
         return render("console/coordination.html", **context)
-    db.session.commit()
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
 
 
@@ -115,8 +117,7 @@ def withdraw_coordination(request_id: int):
     """Take a scheduled request back; once it is sent, withdrawing changes nothing."""
     found = get(CoordinationRequest, request_id)
     back = id_value(request.form, "appointment") or found.appointments[0].id
-    if coordination.withdraw(found, utcnow()):
-        db.session.commit()
+    coordination.take_back(db.session, found, utcnow())
     return redirect(url_for("console.appointment", appointment_id=back), code=303)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -68,15 +67,3 @@ class CustomerForm:
             self.errors["phone"] = _l("SMS needs a phone number.")
         elif v["preferred_channel"] == "email" and not v["email"]:
             self.errors["email"] = _l("Email needs an email address.")
-
-    def save(self, session, customer: Customer | None, practice_id: int, now: datetime) -> Customer:
-        if customer is None:
-            customer = Customer(practice_id=practice_id, last_name="", created_at=now)
-            session.add(customer)
-        v = self.values
-        customer.salutation, customer.first_name = v["salutation"], v["first_name"]
-        customer.last_name, customer.notes = v["last_name"], v["notes"]
-        customer.email, customer.phone = v["email"] or None, v["phone"] or None
-        customer.preferred_channel = Channel(v["preferred_channel"])
-        session.commit()
-        return customer

@@ -10,7 +10,7 @@ from flask import current_app, request
 from flask_login import AnonymousUserMixin
 
 import ops
-from console import bp
+from console.blueprint import bp
 
 
 def database_down(error):

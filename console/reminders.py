@@ -10,12 +10,13 @@ from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import db, utcnow
-from console import bp
+from clock import utcnow
+from console.blueprint import bp
+from console.common import admin_only, practice
 from console.render import render
-from console.views import admin_only, practice
 from core import outbox, reminder_settings
 from core.models import NotificationState
+from extensions import db
 from notifications import sms, transport
 
 log = logging.getLogger("termine.console")
@@ -77,13 +78,12 @@ def reminder_settings_page():
     if request.method == "GET":
         return render("console/reminder_settings.html", **settings_context())
     try:
-        reminder_settings.save(practice(), request.form)
+        reminder_settings.save(db.session, practice(), request.form)
     except reminder_settings.Invalid as invalid:
         db.session.rollback()
         values = {name: request.form.get(name, "") for name in (*FIELDS, *FLAGS, "sms_template")}
         context = settings_context(invalid.errors, values)
         return render("console/reminder_settings.html", status=422, **context)
-    db.session.commit()
     return redirect(url_for("console.reminder_settings_page"), code=303)
 
 

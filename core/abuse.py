@@ -49,7 +49,7 @@ def is_blocked(session: Session, practice_id: int, *contacts: str) -> bool:
 
 
 def block(session: Session, practice_id: int, value: str, *, now: datetime) -> BlockedContact:
-    """Add an email or E.164 number to the practice's blocklist (idempotent); caller commits."""
+    """Add an email or E.164 number to the practice's blocklist (idempotent); commits once."""
     value = normalise_contact(value)
     existing = session.scalar(
         select(BlockedContact).where(
@@ -60,4 +60,11 @@ def block(session: Session, practice_id: int, value: str, *, now: datetime) -> B
         return existing
     entry = BlockedContact(practice_id=practice_id, value=value, created_at=now)
     session.add(entry)
+    session.commit()
     return entry
+
+
+def unblock(session: Session, entry: BlockedContact) -> None:
+    """Take an entry off the blocklist; commits once."""
+    session.delete(entry)
+    session.commit()

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,20 +98,6 @@ def ensure_free(
         if booked + attendees <= kind.capacity:
             return
     raise SlotTaken()
-
-
-def count_booked(session: Session, type_id: int, resource_id: int, start: datetime) -> int:
-    """Attendees already booked into one group session."""
-    return session.scalar(
-        select(func.coalesce(func.sum(Appointment.attendees), 0))
-        .join(Status, Appointment.status_id == Status.id)
-        .where(
-            Appointment.type_id == type_id,
-            Appointment.resource_id == resource_id,
-            Appointment.start == start,
-            Status.kind.not_in(FREEING_KINDS),
-        )
-    )
 
 
 # --- Reading availability from the database -------------------------------------------------

@@ -188,6 +188,24 @@ def create(
     return request
 
 
+def schedule(
+    session: Session, appointments: Iterable[Appointment], **fields
+) -> CoordinationRequest:
+    """Staff send a request (`create`'s checks and rows) and it is committed once; it leaves
+    after the grace period."""
+    request = create(session, appointments, **fields)
+    session.commit()
+    return request
+
+
+def take_back(session: Session, request: CoordinationRequest, now: datetime) -> bool:
+    """Staff withdraw a still scheduled request; commits once when it was withdrawn."""
+    withdrawn = withdraw(request, now)
+    if withdrawn:
+        session.commit()
+    return withdrawn
+
+
 def withdraw(request: CoordinationRequest, now: datetime) -> bool:
     """Take a request back while it is still scheduled; True when it was withdrawn."""
     if state(request, now) is not State.SCHEDULED:

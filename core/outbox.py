@@ -327,9 +327,14 @@ def _record_failure(
     return Delivery.RETRY
 
 
-def retry(notification: Notification, now: datetime) -> None:
-    """Staff asked to try a failed or skipped message again (the after-commit hook sends it)."""
+def retry(session: Session, notification: Notification, now: datetime) -> bool:
+    """Staff asked to try a failed or skipped message again (the after-commit hook sends it).
+    Other states stay as they are; commits once when the message is pending again."""
+    if notification.state not in (NotificationState.FAILED, NotificationState.SKIPPED):
+        return False
     notification.state = NotificationState.PENDING
     notification.attempts = 0
     notification.not_before = now
     notification.last_error = ""
+    session.commit()
+    return True

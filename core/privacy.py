@@ -210,7 +210,7 @@ def erase_customer(session: Session, customer: Customer, now: datetime) -> int:
     """Erase a customer (Art. 17 GDPR): anonymise their appointments, delete the row.
 
     The appointments stay, unlinked and anonymous, so the practice's statistics and calendar
-    remain whole. Returns the number of appointments anonymised; the caller commits.
+    remain whole. Returns the number of appointments anonymised. Commits once.
     """
     ids = session.scalars(
         select(Appointment.id).where(Appointment.customer_id == customer.id)
@@ -233,4 +233,5 @@ def erase_customer(session: Session, customer: Customer, now: datetime) -> int:
         .values(customer_id=None, recipients=REDACTED, message="")
     )
     session.delete(customer)
+    session.commit()
     return len(ids)

@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from datetime import time
 
 import phonenumbers
+from sqlalchemy.orm import Session
 
 from core.models import Practice
+from core.numbers import parse_count
 from core.reminders import MAX_LEAD_DAYS, SMS_TYPES
 
 PLACEHOLDERS = ("practice", "day", "time", "branch", "phone")
@@ -56,10 +58,7 @@ def _clock(raw: str) -> time | None:
 
 
 def _lead_days(raw: str) -> int | None:
-    raw = (raw or "").strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 3):
-        return None
-    days = int(raw)
+    days = parse_count((raw or "").strip(), 0)
     return days if 1 <= days <= MAX_LEAD_DAYS else None
 
 
@@ -88,8 +87,9 @@ def _template(raw: str) -> tuple[str | None, tuple[str, dict] | None]:
     return template, None
 
 
-def save(practice: Practice, form: Mapping[str, str]) -> None:
-    """Apply the reminder form to the practice, or raise Invalid and change nothing.
+def save(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
+    """Apply the reminder form to the practice and commit once, or raise Invalid and change
+    nothing.
 
     Checkboxes arrive as "yes" when ticked; times are practice-local HH:MM.
     """
@@ -126,6 +126,7 @@ def save(practice: Practice, form: Mapping[str, str]) -> None:
     practice.quiet_hours_end = quiet["quiet_hours_end"]
     practice.reminder_branch_codes = codes
     practice.sms_template = template
+    session.commit()
 
 
 def mobile_number(raw: str, country: str) -> str:

@@ -1,25 +1,32 @@
-"""Practice settings that staff edit: statuses, appointment types, working hours, absences.
+"""Practice settings that staff edit: the practice itself, statuses, appointment types,
+branches, resources, working hours, absences.
 
-Parsing and validation live here so the console stays thin; every function raises
-SettingsError with a message for the form and changes nothing when input is bad.
+Parsing and validation live here so the console stays thin. Each use case loads, acts and
+commits once (`use_case`); bad input raises SettingsError with an English message (a msgid
+the console translates) and rolls back, so it changes nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
+from functools import wraps
 
 from sqlalchemy.orm import Session
 
 from core.models import (
     Absence,
     AppointmentType,
+    Branch,
     Practice,
     Resource,
     Status,
     StatusKind,
     WorkingHours,
 )
+from core.numbers import is_id, parse_count
+from core.triage import NotFound
 
 WEEKDAYS = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"]
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -27,7 +34,63 @@ INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class SettingsError(Exception):
-    """Bad settings input; the message says what to fix."""
+    """Bad settings input; `message` (with `params` for its placeholders) says what to fix."""
+
+    def __init__(self, message: str, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+class Invalid(SettingsError):
+    """Bad fields of the practice form: `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def use_case(change: Callable) -> Callable:
+    """Load-act-commit for one settings change (its first argument is the session): commit
+    once when it succeeds; roll back on a SettingsError, some of which arise only after
+    the change is applied (`check_statuses`), so bad input never leaves a trace."""
+
+    @wraps(change)
+    def run(session: Session, *args, **kwargs):
+        try:
+            result = change(session, *args, **kwargs)
+        except SettingsError:
+            session.rollback()
+            raise
+        session.commit()
+        return result
+
+    return run
+
+
+@use_case
+def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
+    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts."""
+    errors = {}
+    origins = [
+        o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
+    ]
+    if any(not o.startswith(("https://", "http://")) or " " in o or len(o) > 200 for o in origins):
+        errors["embed_origins"] = "Each line must be an origin like https://www.example.de"
+    poll = parse_count(form.get("inbox_poll_seconds"), -1)
+    if not 10 <= poll <= 3600:
+        errors["inbox_poll_seconds"] = "Between 10 and 3600 seconds."
+    grace = practice.coordination_grace_minutes
+    if "coordination_grace_minutes" in form:
+        grace = parse_count(form.get("coordination_grace_minutes"), -1)
+    if not 0 <= grace <= 120:
+        errors["coordination_grace_minutes"] = "Between 0 and 120 minutes."
+    if errors:
+        raise Invalid(errors)
+    practice.embed_origins = "\n".join(origins)
+    practice.inbox_poll_seconds = poll
+    practice.coordination_grace_minutes = grace
+    practice.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
+    practice.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
 
 
 def check_statuses(statuses: list[Status]) -> None:
@@ -40,6 +103,7 @@ def check_statuses(statuses: list[Status]) -> None:
         raise SettingsError("at least one confirmed and one cancelled status are needed")
 
 
+@use_case
 def save_status(
     session: Session,
     practice: Practice,
@@ -74,6 +138,7 @@ def save_status(
     return status
 
 
+@use_case
 def save_type(
     session: Session,
     practice: Practice,
@@ -101,6 +166,11 @@ def save_type(
     initial = next((s for s in practice.statuses if s.id == initial_status_id), None)
     if initial_status_id and initial is None:
         raise SettingsError("unknown status")
+    if initial is not None and initial.kind.frees_slot:
+        raise SettingsError(
+            "The initial status must not be a cancelled or declined one: "
+            "a new booking would free its slot at once."
+        )
     if kind is None:
         kind = AppointmentType(
             practice=practice,
@@ -146,11 +216,13 @@ def format_hours(resource: Resource) -> str:
     return "\n".join(f"{WEEKDAYS[d]} {', '.join(v)}" for d, v in sorted(lines.items()))
 
 
-def save_hours(resource: Resource, text: str) -> None:
+@use_case
+def save_hours(session: Session, resource: Resource, text: str) -> None:
     intervals = parse_hours(text)
     resource.working_hours = [WorkingHours(weekday=d, start=s, end=e) for d, s, e in intervals]
 
 
+@use_case
 def add_absence(session: Session, resource: Resource, starts: str, ends: str, reason: str) -> None:
     try:
         start, end = datetime.fromisoformat(starts[:16]), datetime.fromisoformat(ends[:16])
@@ -172,10 +244,9 @@ BRANCH_FIELDS = {
 }
 
 
+@use_case
 def save_branch(session: Session, practice: Practice, branch, values: dict) -> None:
     """Create or edit a branch (Filiale): name required, every field length-limited."""
-    from core.models import Branch
-
     cleaned = {name: (values.get(name) or "").strip() for name in BRANCH_FIELDS}
     if not cleaned["name"]:
         raise SettingsError("the branch needs a name")
@@ -189,6 +260,7 @@ def save_branch(session: Session, practice: Practice, branch, values: dict) -> N
         setattr(branch, name, value)
 
 
+@use_case
 def save_resource(
     session: Session,
     practice: Practice,
@@ -211,3 +283,12 @@ def save_resource(
         session.add(resource)
     resource.name, resource.branch, resource.active = name, branch, active
     resource.notification_email = notification_email.strip()[:254] or None
+
+
+@use_case
+def delete_absence(session: Session, practice_id: int, absence_id: int) -> None:
+    """Delete one of the practice's absences; NotFound for any other id."""
+    absence = session.get(Absence, absence_id) if is_id(absence_id) else None
+    if absence is None or absence.resource.practice_id != practice_id:
+        raise NotFound()
+    session.delete(absence)

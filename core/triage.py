@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import booking, effects, workflow
+from core import booking, effects, numbers, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -32,7 +32,7 @@ class NotFound(Exception):
 
 def owned(session: Session, model, row_id: int, practice_id: int):
     """A row of the given practice, or NotFound: every console lookup goes through here."""
-    if not 0 < row_id < 2**31:  # beyond any id; the database would refuse the number
+    if not numbers.is_id(row_id):  # beyond any id; the database would refuse the number
         raise NotFound()
     row = session.get(model, row_id)
     if row is None or row.practice_id != practice_id:
@@ -195,7 +195,7 @@ def merge_customers(
 ) -> int:
     """Merge a duplicate into `keep`: its appointments move over (each noted in its history),
     fields `keep` lacks are filled from the duplicate, the duplicate is deleted. Returns how
-    many appointments moved; the caller commits."""
+    many appointments moved. Commits once."""
     if keep.id == duplicate.id or keep.practice_id != duplicate.practice_id:
         raise NotFound()
     for name in (*CUSTOMER_FIELDS, "notes"):
@@ -219,4 +219,25 @@ def merge_customers(
         .values(customer_id=keep.id)
     )
     session.delete(duplicate)
+    session.commit()
     return len(moved)
+
+
+def save_customer(
+    session: Session,
+    customer: Customer | None,
+    *,
+    practice_id: int,
+    values: dict[str, str],
+    now: datetime,
+) -> Customer:
+    """Create (`customer` None) or edit a customer from validated form values; commits once."""
+    if customer is None:
+        customer = Customer(practice_id=practice_id, last_name="", created_at=now)
+        session.add(customer)
+    customer.salutation, customer.first_name = values["salutation"], values["first_name"]
+    customer.last_name, customer.notes = values["last_name"], values["notes"]
+    customer.email, customer.phone = values["email"] or None, values["phone"] or None
+    customer.preferred_channel = Channel(values["preferred_channel"])
+    session.commit()
+    return customer

@@ -31,10 +31,6 @@ class ReasonRequired(Exception):
     """Staff must tell the customer why an appointment is cancelled."""
 
 
-def occupies_slot(kind: StatusKind) -> bool:
-    return not kind.frees_slot
-
-
 def change_status(
     appointment: Appointment,
     new: Status,

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from clock import utcnow
 from core import outbox
 from core.models import Channel, Notification
+from extensions import db
 from notifications import emails, sms, transport
 
 log = logging.getLogger("termine.outbox")
@@ -20,8 +22,6 @@ class DeliveryFailed(Exception):
 
 
 def deliver(notification_id: int) -> outbox.Delivery:
-    from app import db, utcnow
-
     now = utcnow()
     config = current_app.config
     outcome = outbox.deliver(

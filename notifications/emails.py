@@ -19,13 +19,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import object_session
 
+import links
 from core import coordination, ics
 from core.models import Appointment, CoordinationRequest, Notification
 from core.outbox import CUSTOMER_KINDS, Kind
 from notifications import formatting
 from notifications.calendar import calendar_file
-from widget import links
-from widget.coordination import confirm_url
 
 # Kinds that offer the cancel link: an appointment the customer still has.
 CANCEL_LINK_KINDS = frozenset({Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.REMINDER})
@@ -142,7 +141,7 @@ def _coordination_context(row: Notification, language: str, masked: bool) -> dic
     active = [a for a in request.appointments if not a.status.kind.frees_slot]
 
     def link(action: coordination.Action) -> str:
-        return f"<{action} link>" if masked else confirm_url(request, action)
+        return f"<{action} link>" if masked else links.confirm_url(request, action)
 
     return {
         "request": request,

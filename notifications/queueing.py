@@ -19,8 +19,10 @@ from rq.job import Job, JobStatus
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from clock import utcnow
 from core import outbox
 from core.models import Notification, NotificationState
+from extensions import db
 
 JOB = "worker.deliver_notification"
 HELD = (JobStatus.QUEUED, JobStatus.STARTED)
@@ -31,8 +33,6 @@ log = logging.getLogger("termine.outbox")
 
 def init_app(app: Flask) -> None:
     """Hook Flask-SQLAlchemy's sessions (once per process; the hooks find the app themselves)."""
-    from app import db
-
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "after_flush", _collect):
         event.listen(session_class, "after_flush", _collect)
@@ -66,8 +66,6 @@ def _forget(session: Session) -> None:
 
 def enqueue(rows: Iterable[tuple[int, datetime]]) -> bool:
     """One delivery job per (id, not_before), delayed to its time. False if Redis is down."""
-    from app import utcnow
-
     rows, now = list(rows), utcnow()
     queue: Queue = current_app.extensions["rq_queue"]
     options = _job_options(current_app.config)

@@ -8,17 +8,20 @@ unreachable PostgreSQL or Redis fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from datetime import UTC, datetime
+from http.server import ThreadingHTTPServer
 
 import pytest
 from redis import Redis
 from sqlalchemy import create_engine, text
 
 from core.models import Base
+from harness.services import PG_URL, REDIS_URL
+from harness.sms_gateway import Gateway
+from harness.smtp import SmtpSink, free_port
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -84,7 +87,8 @@ def now() -> datetime:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    from app import create_app, db
+    from app import create_app
+    from extensions import db
 
     app = create_app(
         {
@@ -104,7 +108,7 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def session(app):
-    from app import db
+    from extensions import db
 
     with app.app_context():
         yield db.session
@@ -135,42 +139,6 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"database-backed tests passed: {counts}")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class SmtpSink:
-    """A real SMTP server in the test process; `refuse` makes it answer 451 (try later),
-    `delay` makes each message take that many seconds (a slow relay)."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.refuse = False
-        self.delay = 0.0
-        self.port = free_port()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        import email
-        from email import policy
-
-        if self.refuse:
-            return "451 4.3.0 Try again later"
-        if self.delay:
-            import asyncio
-
-            await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list:
-        return [m for m in self.messages if address in str(m["To"])]
-
-
 @pytest.fixture
 def smtp():
     from aiosmtpd.controller import Controller
@@ -180,3 +148,15 @@ def smtp():
     controller.start()
     yield sink
     controller.stop()
+
+
+@pytest.fixture
+def gateway():
+    """The local HTTP SMS gateway, recording into Gateway.received."""
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Gateway)
+    Gateway.received, Gateway.answer = [], (200, b'{"ok": true}')
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

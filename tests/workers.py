@@ -1,24 +1,16 @@
-"""The real RQ worker against a test's own database and Redis, in this process or as
-`python worker.py --burst` processes the way production runs it.
-
-Shared by the integration tests and bench/outbox.py, so that every one of them starts the
-worker with the same environment and none drifts from what worker.py reads.
+"""The app and the real RQ worker against a test's own database and Redis, in this process.
+(`python worker.py --burst` processes, which bench/outbox.py starts too, are in
+harness.processes.)
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from rq import SimpleWorker
 
-from tests.conftest import REDIS_URL
-
-ROOT = Path(__file__).resolve().parents[1]
+from harness.services import REDIS_URL
 
 
 def make_app(database_url, tmp_path, **overrides):
@@ -43,7 +35,7 @@ def make_app(database_url, tmp_path, **overrides):
 def mailing_app(database_url, tmp_path, smtp, **overrides) -> Iterator:
     """make_app sending mail to the SMTP sink, inside its app context; leaving releases the
     session and the engine's connections (PostgreSQL truncates the next test's tables)."""
-    from app import db
+    from extensions import db
 
     app = make_app(
         database_url, tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, **overrides
@@ -65,42 +57,3 @@ def dispatcher(app) -> int:
     import worker
 
     return worker.dispatch_outbox()
-
-
-def worker_env(
-    database_url: str,
-    smtp_port: int,
-    *,
-    secret_key: str = "test-secret-key",
-    redis_url: str = REDIS_URL,
-    **extra: str,
-) -> dict[str, str]:
-    """What a worker process reads: this database and Redis, mail to the SMTP sink, and the
-    app's secret key (links in the mail must verify in the app under test)."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_port),
-        "SECRET_KEY": secret_key,
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
-
-
-def burst_process(env: dict[str, str], *, stderr=subprocess.DEVNULL) -> subprocess.Popen:
-    """`python worker.py --burst` in its own process; pass stderr=PIPE to read its errors."""
-    return subprocess.Popen(
-        [sys.executable, "worker.py", "--burst"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-    )
-
-
-def finish(process: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait for a burst process started with stderr=PIPE; fail with its last errors."""
-    _, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err.decode()[-2000:]

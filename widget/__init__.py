@@ -1,43 +1,10 @@
-"""The customer-facing booking widget: server-rendered HTML, no JavaScript, no cookies."""
+"""The customer-facing booking widget: server-rendered HTML, no JavaScript, no cookies.
 
-from flask import Blueprint, current_app, g
+Each page is a module attaching its routes to `widget.blueprint.bp`; importing the package
+registers them all.
+"""
 
-from app import csrf
+from widget import booking, cancel, common, coordination, entry, outage, week  # noqa: F401
+from widget.blueprint import bp
 
-bp = Blueprint("widget", __name__, url_prefix="/w")
-# The widget runs in third-party iframes where cookies are not sent: it carries its own
-# signed form tokens and checks Origin instead of Flask-WTF's session-bound CSRF token.
-csrf.exempt(bp)
-
-
-def widget_csp(practice) -> str:
-    """Strict CSP; framing only by the practice's own homepage (and ourselves)."""
-    ancestors = ["'self'"]
-    if practice is not None:
-        ancestors += practice.origins
-    if current_app.config["APP_ENV"] == "development":
-        ancestors += ["http://localhost:*", "http://127.0.0.1:*"]
-    return (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        f"base-uri 'none'; frame-ancestors {' '.join(ancestors)}"
-    )
-
-
-@bp.after_request
-def widget_headers(response):
-    if "Content-Security-Policy" not in response.headers:  # a cached page brings its own
-        response.headers["Content-Security-Policy"] = widget_csp(g.get("practice"))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.record_once
-def _install_cache_hook(_state) -> None:
-    from app import db
-    from widget import cache
-
-    cache.install(db.session.session_factory.class_)
-
-
-# Route modules attach their views to bp.
-from widget import cancel, coordination, outage, views  # noqa: E402,F401,I001
+__all__ = ["bp"]

@@ -7,18 +7,15 @@ URL plus a same-origin check of Origin (or Referer).
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from flask import Response, g, render_template, request
 
-from flask import Response, abort, current_app, g, make_response, render_template, request
-from sqlalchemy import select
-
-from app import db, utcnow
-from core import cancellation, tokens
-from core.models import Appointment, Practice
+from clock import utcnow
+from core import cancellation
+from extensions import db
 from notifications import formatting
 from notifications.calendar import calendar_file
-from widget import bp
-from widget.links import read_customer_token
+from widget.blueprint import bp
+from widget.guards import link_problem, load_appointment, same_origin
 
 
 @bp.route("/<slug>/cancel/<token>", methods=["GET", "POST"])
@@ -50,43 +47,3 @@ def ics_download(slug: str, token: str):
         mimetype="text/calendar",
         headers={"Content-Disposition": 'attachment; filename="Termin.ics"'},
     )
-
-
-def load_appointment(slug: str, token: str) -> Appointment:
-    """The appointment the token names, within the practice the URL names, or a 4xx page."""
-    try:
-        appointment_id, practice_id = read_customer_token(token)
-    except tokens.ExpiredToken:
-        abort(link_problem("expired", 410))
-    except tokens.BadToken:
-        abort(link_problem("invalid", 404))
-    appointment = db.session.scalar(
-        select(Appointment)
-        .join(Practice, Appointment.practice_id == Practice.id)
-        .where(
-            Appointment.id == appointment_id,
-            Appointment.practice_id == practice_id,
-            Practice.slug == slug,
-        )
-    )
-    if appointment is None:
-        abort(link_problem("invalid", 404))
-    g.locale = appointment.language  # the customer's own language, whatever the link says
-    return appointment
-
-
-def link_problem(problem: str, status: int) -> Response:
-    page = render_template("widget/cancel_problem.html", practice=None, problem=problem)
-    return make_response(page, status)
-
-
-def same_origin() -> bool:
-    """The POST came from our own page: Origin (or, lacking it, Referer) names this host."""
-    source = _origin(request.headers.get("Origin") or request.headers.get("Referer") or "")
-    allowed = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])}
-    return source is not None and source in allowed
-
-
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None

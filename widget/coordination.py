@@ -6,17 +6,16 @@ follow GETs). Like the cancel page, the POST is protected by the signed token pl
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, g, render_template, request
 from sqlalchemy import select
 
-from app import db, utcnow
+from clock import utcnow
 from core import coordination, tokens
 from core.models import Practice
+from extensions import db
 from notifications import formatting
-from widget import bp
-from widget.cancel import link_problem, same_origin
+from widget.blueprint import bp
+from widget.guards import link_problem, same_origin
 
 
 @bp.route("/<slug>/confirm/<token>", methods=["GET", "POST"])
@@ -47,17 +46,4 @@ def confirm(slug: str, token: str):
         refused=refused,
         Answer=coordination.Answer,
         Action=coordination.Action,
-    )
-
-
-def confirm_url(request_, action: coordination.Action) -> str:
-    """The external link for emails, built against BASE_URL (workers have no request)."""
-    token = coordination.link_token(current_app.config["SECRET_KEY"], request_, action)
-    practice = db.session.get(Practice, request_.practice_id)
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
-    return adapter.build(
-        "widget.confirm", {"slug": practice.slug, "token": token}, force_external=True
     )

@@ -12,7 +12,7 @@ from flask_babel import refresh
 from sqlalchemy import inspect
 
 import ops
-from widget import bp, widget_csp
+from widget.blueprint import bp, widget_csp
 
 CARDS: dict[str, dict] = {}
 

@@ -24,7 +24,7 @@ from core.models import (
     StatusKind,
     User,
 )
-from tests.appointments import demo_practice
+from harness.appointments import demo_practice
 from tests.integration.test_outbox_delivery import calendar_part
 from tests.workers import burst, dispatcher, mailing_app
 
@@ -55,7 +55,7 @@ def capp(database_url, tmp_path, smtp, redis_conn, clock):
 
 @pytest.fixture
 def s(capp):
-    from app import db
+    from extensions import db
 
     return db.session
 
@@ -289,7 +289,7 @@ def test_decline_refused_when_not_allowed_and_links_expire_at_the_start(capp, s,
     request = request_for(s, [appointment], clock, allow_decline=False)
     client = capp.test_client()
     with capp.test_request_context():
-        from widget.coordination import confirm_url
+        from links import confirm_url
 
         decline = urlsplit(confirm_url(request, coordination.Action.DECLINE)).path
         accept = urlsplit(confirm_url(request, coordination.Action.ACCEPT)).path

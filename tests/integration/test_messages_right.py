@@ -46,7 +46,7 @@ def mapp(database_url, tmp_path, smtp, redis_conn):
 
 @pytest.fixture
 def s(mapp):
-    from app import db
+    from extensions import db
 
     return db.session
 

@@ -10,9 +10,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import column, create_engine, select, table, text
 from sqlalchemy.engine import make_url
 
-from app import create_app, db
+from app import create_app
 from core.models import Base, StatusChange, UTCDateTime
-from tests.conftest import PG_URL
+from extensions import db
+from harness.services import PG_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

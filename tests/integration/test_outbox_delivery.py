@@ -21,17 +21,10 @@ from sqlalchemy import select
 from core import effects, outbox
 from core.models import Notification, NotificationState, StatusKind
 from core.workflow import change_status
-from tests.appointments import book, demo_practice, status
-from tests.conftest import free_port
-from tests.workers import (
-    burst,
-    burst_process,
-    dispatcher,
-    finish,
-    mailing_app,
-    make_app,
-    worker_env,
-)
+from harness.appointments import book, demo_practice, status
+from harness.processes import burst_process, finish, worker_env
+from harness.smtp import free_port
+from tests.workers import burst, dispatcher, mailing_app, make_app
 
 CUSTOMER = "erika@example.org"
 
@@ -44,7 +37,7 @@ def mail_app(database_url, tmp_path, smtp, redis_conn):
 
 @pytest.fixture
 def db_session(mail_app):
-    from app import db
+    from extensions import db
 
     return db.session
 
@@ -249,7 +242,7 @@ def test_a_dispatcher_run_takes_at_most_its_batch_oldest_first_and_a_later_run_t
 
 
 def test_without_redis_the_booking_commits_and_waits_in_the_outbox(database_url, tmp_path, clock):
-    from app import db
+    from extensions import db
     from notifications import queueing
 
     app = make_app(database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
@@ -280,7 +273,7 @@ def test_without_mail_server_mail_is_written_as_eml_files(database_url, tmp_path
     import email
     from email import policy
 
-    from app import db
+    from extensions import db
 
     app = make_app(database_url, tmp_path)
     clock = datetime.now(UTC)

@@ -3,11 +3,9 @@ an SMS gateway (an HTTP server in this process), SMTP (aiosmtpd) and `worker.py 
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 from datetime import UTC, datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -16,9 +14,9 @@ from sqlalchemy.orm import Session
 from core import booking, outbox, reminders
 from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
 from core.workflow import change_status
-from tests.appointments import book, demo_practice, status
-from tests.conftest import free_port
-from tests.workers import burst_process, finish, worker_env
+from harness.appointments import book, demo_practice, status
+from harness.processes import burst_process, finish, worker_env
+from harness.sms_gateway import Gateway
 
 MOBILE, LANDLINE = "+4915112345678", "+49301234567"
 
@@ -164,7 +162,7 @@ def test_a_reminder_of_an_appointment_cancelled_after_queuing_is_not_sent(sessio
 def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
-    from app import db
+    from extensions import db
 
     practice = enabled_practice(session, now)
     kind = next(t for t in practice.appointment_types if not t.requires_approval)
@@ -194,36 +192,6 @@ def test_two_scans_at_once_write_each_reminder_once(app, session, now, database_
     assert errors == []
     assert sum(counts) == expected
     assert len(reminder_rows(session)) == expected
-
-
-class Gateway(BaseHTTPRequestHandler):
-    """Records each SMS it is sent and gives `answer` (status, body): 200 unless a test
-    makes it refuse."""
-
-    received: list = []
-    answer: tuple[int, bytes] = (200, b'{"ok": true}')
-
-    def do_POST(self):  # noqa: N802 - http.server's hook name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((self.headers["Authorization"], json.loads(body)))
-        status, reply = self.answer
-        self.send_response(status)
-        self.end_headers()
-        self.wfile.write(reply)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def gateway():
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Gateway)
-    Gateway.received, Gateway.answer = [], (200, b'{"ok": true}')
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_the_sms_reminder_goes_to_the_http_gateway(app, session, now, gateway):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core import demo, outbox, reminders
 from core.models import Channel, Notification, NotificationState, Practice
-from tests.web.test_console import StaffActions
+from tests.web.staff import StaffActions
 from tests.workers import burst, dispatcher, mailing_app
 
 PASSWORD = "demo-password-123"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core import demo, outbox
 from core.models import Appointment, Notification, NotificationState
-from tests.workers import burst_process, worker_env
+from harness.processes import burst_process, worker_env
 
 MESSAGES = 40
 

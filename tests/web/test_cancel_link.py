@@ -16,10 +16,10 @@ from icalendar import Calendar
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+import links
 from core import tokens
 from core.models import Notification, StatusChange, StatusKind
-from tests.appointments import book, demo_practice
-from widget import links
+from harness.appointments import book, demo_practice
 
 SAME_ORIGIN = {"Origin": "http://localhost"}
 

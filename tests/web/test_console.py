@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,49 +23,9 @@ from core.models import (
     StatusKind,
     User,
 )
+from tests.web.staff import NOW, StaffActions, practice, staff_client
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 HX = {"HX-Request": "true"}
-
-
-class StaffActions:
-    """Log in and out like flaskr's AuthActions."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email=demo.ADMIN_EMAIL, password="pw"):
-        return self.client.post("/console/login", data={"email": email, "password": password})
-
-
-def staff_client(app, session, email="staff@demo.example"):
-    """A client logged in as a new non-admin staff member of the demo practice."""
-    session.add(
-        User(
-            practice=practice(session),
-            email=email,
-            role=Role.STAFF,
-            password_hash=generate_password_hash("pw"),
-            created_at=NOW,
-        )
-    )
-    session.commit()
-    client = app.test_client()
-    StaffActions(client).login(email)
-    return client
-
-
-@pytest.fixture
-def console(app, session, redis_conn):
-    app.config["CLOCK"] = lambda: NOW
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
-    client = app.test_client()
-    StaffActions(client).login()
-    return client
-
-
-def practice(session, slug="demo"):
-    return session.scalar(select(Practice).where(Practice.slug == slug))
 
 
 def requests_in_start(session):
@@ -565,6 +525,37 @@ def test_settings_edit_branches_and_resources(console, session):
     session.expire_all()
     assert session.get(type(branch), branch.id).address == "Neue Str. 1, 10115 Berlin"
     assert "Kabine 3" in [r.name for r in session.get(type(branch), branch.id).resources]
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("de", "Der Anfangsstatus darf kein abgesagter oder abgelehnter Status sein"),
+        ("en", "The initial status must not be a cancelled or declined one"),
+    ],
+)
+def test_a_type_cannot_start_in_a_status_that_frees_its_slot(console, session, language, message):
+    p = practice(session)
+    kind = p.appointment_types[0]
+    before = (kind.name, kind.duration_minutes, kind.initial_status_id)
+    freeing = [s for s in p.statuses if s.kind.frees_slot]
+    assert freeing
+    for status in freeing:
+        page = console.post(
+            f"/console/settings/types/{kind.id}",
+            headers={"Accept-Language": language},
+            data={
+                "name": "Sofort abgesagt",
+                "duration": "90",
+                "capacity": "1",
+                "resources": [str(r.id) for r in kind.resources],
+                "initial_status": str(status.id),
+            },
+        )
+        assert page.status_code == 422
+        assert message in page.text
+        session.expire_all()
+        assert (kind.name, kind.duration_minutes, kind.initial_status_id) == before
 
 
 def test_history_notes_read_in_the_staff_language_with_local_times(console, session):

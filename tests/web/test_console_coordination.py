@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from core import coordination
 from core.models import Appointment, CoordinationRequest, Customer, Notification, StatusKind
 from tests.integration.test_coordination import CUSTOMER, staff_appointment
-from tests.web.test_console import NOW, practice
+from tests.web.staff import NOW, practice
 
 
 class FixedClock:

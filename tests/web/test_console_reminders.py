@@ -9,16 +9,11 @@ import pytest
 
 from core import outbox
 from core.models import Channel, Customer, NotificationState, Practice
+from harness.appointments import book
+from harness.sms_gateway import Gateway
+from harness.smtp import free_port
 from notifications import sms
-from tests.appointments import book
-from tests.conftest import free_port
-from tests.integration import test_reminders
-from tests.integration.test_reminders import Gateway
-from tests.web import test_console
-from tests.web.test_console import NOW, practice, staff_client
-
-console = test_console.console  # the logged-in admin's client (fixture)
-gateway = test_reminders.gateway  # the local HTTP SMS gateway (fixture)
+from tests.web.staff import NOW, practice, staff_client
 
 PAGE = "/console/settings/reminders"
 VALID = {

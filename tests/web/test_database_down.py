@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REDIS_URL, free_port
+from harness.services import REDIS_URL
+from harness.smtp import free_port
 
 PHONE = "+49 30 1234567"  # the demo's Filiale Mitte
 

@@ -3,7 +3,7 @@
 import json
 
 from app import create_app
-from tests.conftest import free_port
+from harness.smtp import free_port
 
 
 def test_healthz_answers_without_touching_dependencies(client):

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time
 import pytest
 from sqlalchemy import func, select
 
-from core import abuse, demo
+import links
+from core import abuse
 from core.models import Appointment, Customer, Notification, Practice
-from widget import links
+from tests.web.conftest import WIDGET_NOW as NOW
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # Sunday: the week grid opens on Mon 23 Nov
 ORIGIN = {"Origin": "http://localhost"}
 PERSON = {
     "first_name": "Erika",
@@ -22,15 +22,6 @@ PERSON = {
     "consent": "yes",
     "salutation": "Frau",
 }
-
-
-@pytest.fixture
-def widget(app, session, redis_conn):
-    app.config.update(CLOCK=lambda: NOW, WIDGET_MIN_FILL_SECONDS=0)
-    practice, _ = demo.seed(session, now=NOW, admin_password_hash="x")
-    practice.embed_origins = "https://www.hoerakustik-sonnenschein.de"
-    session.commit()
-    return app.test_client()
 
 
 def type_id(session, name):
@@ -258,7 +249,7 @@ def test_too_fast_submissions_and_floods_get_a_polite_page(widget, session, app)
 def test_booking_still_works_when_redis_is_down(widget, session, app):
     from redis import Redis
 
-    from tests.conftest import free_port
+    from harness.smtp import free_port
 
     app.extensions["redis"] = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
     _, token = open_form(widget, session)

@@ -1,0 +1,161 @@
+"""The day/week calendar per branch: staff bookings and moves under the booking lock."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from clock import utcnow
+from console.blueprint import bp
+from console.common import get, id_value, practice
+from console.render import render
+from console.requests import detail_error
+from core import booking, coordination, scheduling, triage, url_dates
+from core.availability import local_instant
+from core.models import (
+    Appointment,
+    AppointmentType,
+    Customer,
+    Practice,
+    Resource,
+    Status,
+)
+from extensions import db
+
+
+def calendar_context() -> dict:
+    p = practice()
+    tz = ZoneInfo(p.timezone)
+    branches = p.branches
+    branch_id = id_value(request.args, "branch")
+    branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
+    today = utcnow().astimezone(tz).date()
+    try:
+        day = url_dates.parse_day(request.args.get("date", ""), today)
+    except url_dates.DateOutOfRange as error:
+        day = error.nearest
+    except ValueError:
+        day = today
+    view = "week" if request.args.get("view") == "week" else "day"
+    resources = [r for r in branch.resources if r.active] if branch else []
+    week_days = 7 if booking.works_sundays(resources) else 6  # Sunday where anyone works then
+    days = (
+        [day - timedelta(days=day.weekday()) + timedelta(days=i) for i in range(week_days)]
+        if view == "week"
+        else [day]
+    )
+    start = datetime.combine(days[0], time(0), tzinfo=tz)
+    end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
+    rows = db.session.scalars(
+        select(Appointment)
+        .join(Status, Appointment.status_id == Status.id)
+        .where(
+            Appointment.resource_id.in_([r.id for r in resources]),
+            Appointment.start < end,
+            Appointment.end > start,
+            Status.kind.not_in(booking.FREEING_KINDS),
+            Appointment.blocked.is_(False),
+        )
+        .order_by(Appointment.start)
+    ).all()
+    cells = {(d, r.id): [] for d in days for r in resources}
+    for a in rows:
+        cells.setdefault((a.start.astimezone(tz).date(), a.resource_id), []).append(a)
+    customers = db.session.scalars(
+        select(Customer).where(Customer.practice_id == p.id).order_by(Customer.last_name).limit(500)
+    ).all()
+    return {
+        "practice": p,
+        "branches": branches,
+        "branch": branch,
+        "day": day,
+        "days": days,
+        "view": view,
+        "resources": resources,
+        "cells": cells,
+        "customers": customers,
+        "types": p.appointment_types,
+        "declined_count": coordination.declined_counts(db.session, p.id).get(branch.id, 0)
+        if branch
+        else 0,
+        "error": None,
+        "prev": days[0] - timedelta(days=7 if view == "week" else 1),
+        "next": days[0] + timedelta(days=7 if view == "week" else 1),
+    }
+
+
+@bp.get("/calendar")
+def calendar():
+    return render("console/calendar.html", "calendar", **calendar_context())
+
+
+@bp.post("/calendar/appointments")
+def create_appointment():
+    p = practice()
+    form = request.form
+    try:
+        customer = get(Customer, id_value(form, "customer") or 0)
+        kind = get(AppointmentType, id_value(form, "type") or 0)
+        resource = get(Resource, id_value(form, "resource") or 0)
+        start = _local_start(p, form.get("date", ""), form.get("time", ""))
+        scheduling.create_for_customer(
+            db.session,
+            p,
+            customer,
+            kind,
+            resource,
+            start,
+            user_id=current_user.user.id,
+            now=utcnow(),
+        )
+    except (triage.NotFound, ValueError):
+        db.session.rollback()
+        return _calendar_error(_("Please choose a customer, a type, a resource and a valid time."))
+    except booking.SlotTaken:
+        db.session.rollback()
+        return _calendar_error(_("The time overlaps another appointment of this resource."))
+    return redirect(
+        url_for(
+            "console.calendar",
+            branch=resource.branch_id,
+            date=start.astimezone(ZoneInfo(p.timezone)).date().isoformat(),
+        ),
+        code=303,
+    )
+
+
+@bp.post("/appointments/<int:appointment_id>/move")
+def move_appointment(appointment_id: int):
+    a = get(Appointment, appointment_id)
+    try:
+        resource = get(Resource, id_value(request.form, "resource") or a.resource_id)
+        start = _local_start(practice(), request.form.get("date", ""), request.form.get("time", ""))
+        scheduling.move(db.session, a, resource, start, user_id=current_user.user.id, now=utcnow())
+    except (triage.NotFound, ValueError):
+        db.session.rollback()
+        return detail_error(a, _("Please choose a resource and a valid time."))
+    except booking.SlotTaken:
+        db.session.rollback()
+        return detail_error(a, _("The time overlaps another appointment of this resource."))
+    return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def _local_start(p: Practice, day: str, at: str) -> datetime:
+    tz = ZoneInfo(p.timezone)
+    instant = local_instant(
+        url_dates.parse_day(day, utcnow().astimezone(tz).date()), time.fromisoformat(at[:5]), tz
+    )
+    if instant is None:
+        raise ValueError("no such local time")
+    return instant
+
+
+def _calendar_error(message: str):
+    context = calendar_context()
+    context["error"] = message
+    return render("console/calendar.html", status=422, **context)

@@ -1,0 +1,101 @@
+"""What every console page shares: the login guard, the tenancy lookups (`practice`, `get`,
+`id_value`), the admin guard, the template filters and the layout's globals.
+
+Page modules import from here; the room for a new page is a new module beside them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, request
+from flask_babel import format_timedelta
+from flask_login import current_user
+from werkzeug.exceptions import NotFound
+
+from clock import utcnow
+from console.blueprint import bp
+from console.history import note_text
+from core import numbers, triage
+from core.models import Practice, StatusChange, StatusKind
+from extensions import db
+from notifications.queueing import worker_alive
+
+
+@bp.before_request
+def _needs_login():
+    """Every console route but the login page needs a logged-in staff member."""
+    if request.endpoint != "console.login" and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+@bp.errorhandler(triage.NotFound)
+def _not_found(_error):
+    """Another practice's id looks exactly like an id that does not exist."""
+    return NotFound()
+
+
+def id_value(values, name: str) -> int | None:
+    """A positive database id from a form or query string, or None (never an overflow)."""
+    return numbers.parse_id(values.get(name, ""))
+
+
+def practice() -> Practice:
+    return db.session.get(Practice, current_user.practice_id)
+
+
+def get(model, row_id: int):
+    """A row of the logged-in user's practice, or 404."""
+    return triage.owned(db.session, model, row_id, current_user.practice_id)
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_template_filter("local")
+def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
+
+
+@bp.app_template_filter("history_text")
+def _history_text(change: StatusChange) -> str:
+    return note_text(change, practice())
+
+
+@bp.app_template_filter("ago")
+def _ago(dt: datetime) -> str:
+    return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)
+
+
+@bp.get("/status-colours.css")
+def status_css():
+    """The practice's status colours as classes: a strict CSP forbids inline style attributes."""
+    rules = []
+    for status in practice().statuses:
+        colour = status.color if re.fullmatch(r"#[0-9a-fA-F]{6}", status.color or "") else "#6b7280"
+        rules.append(
+            f".status-{status.id} {{ border-color: {colour}; border-left-color: {colour}; }}\n"
+            f".status-{status.id} .dot {{ background: {colour}; }}"
+        )
+    response = current_app.response_class("\n".join(rules), mimetype="text/css")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.app_context_processor
+def _console_globals():
+    """The banner when no worker delivers, and the branch list for filters."""
+    if not request.blueprint == "console" or not current_user.is_authenticated:
+        return {}
+    return {"workers_alive": worker_alive(), "StatusKind": StatusKind}

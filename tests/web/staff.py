@@ -1,0 +1,45 @@
+"""Staff helpers for console tests: log in like flaskr's AuthActions, a second staff login,
+the demo practice and the console tests' fixed now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from core import demo
+from core.models import Practice, Role, User
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+class StaffActions:
+    """Log in and out like flaskr's AuthActions."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email=demo.ADMIN_EMAIL, password="pw"):
+        return self.client.post("/console/login", data={"email": email, "password": password})
+
+
+def staff_client(app, session, email="staff@demo.example"):
+    """A client logged in as a new non-admin staff member of the demo practice."""
+    session.add(
+        User(
+            practice=practice(session),
+            email=email,
+            role=Role.STAFF,
+            password_hash=generate_password_hash("pw"),
+            created_at=NOW,
+        )
+    )
+    session.commit()
+    client = app.test_client()
+    StaffActions(client).login(email)
+    return client
+
+
+def practice(session, slug="demo"):
+    return session.scalar(select(Practice).where(Practice.slug == slug))

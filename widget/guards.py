@@ -1,0 +1,59 @@
+"""Guards of the widget's customer links and forms: the appointment a signed link names,
+the page shown when a link is bad or expired, and the same-origin check that stands in
+for a CSRF cookie (the widget sets none).
+
+The cancel, confirm and done pages and the booking form all use them, so they live apart
+from any one page.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, abort, current_app, g, make_response, render_template, request
+from sqlalchemy import select
+
+import links
+from core import tokens
+from core.models import Appointment, Practice
+from extensions import db
+
+
+def load_appointment(slug: str, token: str) -> Appointment:
+    """The appointment the token names, within the practice the URL names, or a 4xx page."""
+    try:
+        appointment_id, practice_id = links.read_customer_token(token)
+    except tokens.ExpiredToken:
+        abort(link_problem("expired", 410))
+    except tokens.BadToken:
+        abort(link_problem("invalid", 404))
+    appointment = db.session.scalar(
+        select(Appointment)
+        .join(Practice, Appointment.practice_id == Practice.id)
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.practice_id == practice_id,
+            Practice.slug == slug,
+        )
+    )
+    if appointment is None:
+        abort(link_problem("invalid", 404))
+    g.locale = appointment.language  # the customer's own language, whatever the link says
+    return appointment
+
+
+def link_problem(problem: str, status: int) -> Response:
+    page = render_template("widget/cancel_problem.html", practice=None, problem=problem)
+    return make_response(page, status)
+
+
+def same_origin() -> bool:
+    """The POST came from our own page: Origin (or, lacking it, Referer) names this host."""
+    source = _origin(request.headers.get("Origin") or request.headers.get("Referer") or "")
+    allowed = {_origin(request.host_url), _origin(current_app.config["BASE_URL"])}
+    return source is not None and source in allowed
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None

@@ -1,0 +1,102 @@
+"""The week grid of free times, served from the shared cache while the calendar is unchanged."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+
+from clock import utcnow
+from core import availability, booking, url_dates
+from core.models import Practice
+from extensions import db
+from widget import cache
+from widget.blueprint import bp, widget_csp
+from widget.choice import Choice
+from widget.common import WidgetError, load_practice, wurl
+
+
+@bp.get("/<slug>/week")
+def week(slug: str):
+    """The week grid, served from the shared cache while the practice's calendar is unchanged."""
+    minute = int(utcnow().timestamp() // 60)
+    csp, body = cache.lookup(slug, request.query_string, minute)
+    if body is not None:
+        response = Response(body, mimetype="text/html")
+        response.headers["Content-Security-Policy"] = csp
+        return response
+    practice = load_practice(slug)
+    response = make_response(_week_page(practice, slug))
+    if response.status_code == 200:
+        cache.store(
+            slug,
+            practice.id,
+            request.query_string,
+            minute,
+            widget_csp(practice),
+            response.get_data(),
+        )
+    return response
+
+
+def _week_page(practice: Practice, slug: str):
+    choice = Choice.from_request(practice)
+    if not choice.complete:
+        return redirect(wurl("widget.entry", slug=slug, **choice.params()))
+    now = utcnow()
+    tz = ZoneInfo(practice.timezone)
+    today = now.astimezone(tz).date()
+    this_monday = availability.first_week(today, booking.works_sundays(choice.resources))
+    last_day = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
+    requested = request.args.get("week")
+    if requested:
+        monday = availability.week_start(_parse_date(requested, this_monday))
+        if monday < this_monday or monday > last_day:
+            raise WidgetError(
+                404,
+                _(
+                    "Appointments can only be booked from today up to %(date)s.",
+                    date=format_date(last_day, "long"),
+                ),
+            )
+        grid = booking.week(db.session, practice, choice.kind, choice.resources, monday, now)
+    else:
+        grid = booking.first_free_week(db.session, practice, choice.kind, choice.resources, now)
+    if grid is None:
+        return render_template(
+            "widget/week.html", practice=practice, choice=choice, grid=None, last_day=last_day
+        )
+    prev_week = grid.monday - timedelta(days=7)
+    next_week = grid.monday + timedelta(days=7)
+    return render_template(
+        "widget/week.html",
+        practice=practice,
+        choice=choice,
+        grid=grid,
+        last_day=last_day,
+        prev_week=prev_week if prev_week >= this_monday else None,
+        next_week=next_week if next_week <= last_day else None,
+        slot_label=_slot_label,
+    )
+
+
+def _parse_date(raw: str, today: date) -> date:
+    try:
+        return url_dates.parse_day(raw, today)
+    except ValueError:
+        raise WidgetError(400, _("This date is not valid.")) from None
+
+
+def _slot_label(day: date, at) -> str:
+    """The accessible name of a slot link: "Montag, 23. November, 09:00"."""
+    pattern = "EEEE, d. MMMM" if str(get_locale()) == "de" else "EEEE, MMMM d"
+    return f"{format_date(day, pattern)}, {at.strftime('%H:%M')}"
