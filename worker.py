@@ -11,12 +11,17 @@ fresh database session. Exceptions propagate, so RQ's Retry and failed registry 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import logging
 import multiprocessing
+import os
+import signal
 import sys
+import time
 
 from flask import current_app
 from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.cron import CronScheduler
 
@@ -55,6 +60,10 @@ def scan_reminders() -> int:
         return reminders.scan(db.session, utcnow())
 
 
+log = logging.getLogger("termine.worker")
+RECONNECT_MAX = 30  # seconds between attempts to reach Redis, at most
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
 # Periodic jobs: (function, seconds between runs). Each must be idempotent, since several
 # schedulers may run.
 PERIODIC = [
@@ -65,11 +74,91 @@ PERIODIC = [
 
 
 def run_periodic(redis_url: str, queue_name: str) -> None:
-    """The periodic jobs via RQ's cron scheduler (it enqueues them; the workers run them)."""
-    scheduler = CronScheduler(connection=Redis.from_url(redis_url))
-    for func, seconds in PERIODIC:
-        scheduler.register(func, queue_name, interval=seconds)
-    scheduler.start()
+    """The periodic jobs via RQ's cron scheduler (it enqueues them; the workers run them).
+
+    It outlives a Redis outage: when Redis goes away the scheduler stops with an error, and
+    this waits for Redis and starts it again, instead of leaving the process manager to
+    notice a dead process minutes later."""
+    connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    while True:
+        wait_for_redis(connection)
+        scheduler = CronScheduler(connection=connection)
+        for func, seconds in PERIODIC:
+            scheduler.register(func, queue_name, interval=seconds)
+        try:
+            scheduler.start()
+            return  # asked to stop
+        except RedisError as error:
+            log.warning(
+                "periodic jobs lost Redis", extra={"fields": _redis_fields(connection, error)}
+            )
+
+
+def run_periodic_child(redis_url: str, queue_name: str) -> None:
+    """run_periodic in the worker's child process, which must not outlive the worker."""
+    die_with_parent()
+    run_periodic(redis_url, queue_name)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to end this process when its parent dies, even by SIGKILL, so a killed
+    worker leaves no orphaned scheduler behind (elsewhere the process group is stopped)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        sys.exit(0)
+
+
+def wait_for_redis(connection: Redis) -> None:
+    """Block until Redis answers, retrying with a growing pause up to RECONNECT_MAX
+    seconds, one log line per attempt: a worker started before Redis, or cut off from it,
+    delivers as soon as Redis is back, without anyone restarting it."""
+    pause, waited = 1.0, False
+    while True:
+        try:
+            connection.ping()
+        except RedisError as error:
+            fields = {**_redis_fields(connection, error), "retry_in_seconds": pause}
+            log.warning("waiting for Redis", extra={"fields": fields})
+            time.sleep(pause)
+            pause, waited = min(pause * 2, RECONNECT_MAX), True
+            continue
+        if waited:
+            log.info("Redis reachable again", extra={"fields": _redis_fields(connection)})
+        return
+
+
+def _redis_fields(connection: Redis, error: Exception | None = None) -> dict:
+    """Where Redis is expected (host and port, never the URL: it may hold a password)."""
+    kwargs = connection.connection_pool.connection_kwargs
+    fields = {"redis": f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"}
+    if error is not None:
+        fields["error"] = type(error).__name__
+    return fields
+
+
+def serve(queue, *, burst: bool) -> None:
+    """Deliver until stopped. Each (re)connection starts with a dispatcher run, so what was
+    committed while Redis was away (rows without a job) leaves within seconds."""
+    while True:
+        if not burst:
+            wait_for_redis(queue.connection)
+        try:
+            dispatch_outbox()
+        except RedisError:
+            continue  # gone again before the first job: wait once more
+        db.session.remove()
+        # Jobs run in this process (no fork per job): a delivery is short and I/O-bound, and
+        # forking cost 2.5 times the job itself (bench/RESULTS.md). Each job still gets a
+        # fresh session from its own app context; job timeouts still apply.
+        worker = SimpleWorker([queue], connection=queue.connection)
+        worker.work(with_scheduler=True, burst=burst)
+        # RQ's work() also returns when it gives up on Redis; only a stop request ends us.
+        if burst or getattr(worker, "_shutdown_requested_date", None) is not None:
+            return
+        log.warning("worker lost Redis", extra={"fields": _redis_fields(queue.connection)})
 
 
 def main(argv: list[str]) -> int:
@@ -82,28 +171,24 @@ def main(argv: list[str]) -> int:
     app = create_app()
     with app.app_context():
         queue = app.extensions["rq_queue"]
-        try:
-            queue.connection.ping()
-        except RedisConnectionError:
-            print(f"worker: Redis is not reachable at {app.config['REDIS_URL']}", file=sys.stderr)
-            return 1
         redis_url, queue_name = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
         if args.scheduler:
             run_periodic(redis_url, queue_name)
             return 0
         if args.burst:
-            dispatch_outbox()
+            try:
+                queue.connection.ping()
+            except RedisError:
+                log.error(
+                    "Redis is not reachable", extra={"fields": _redis_fields(queue.connection)}
+                )
+                return 1
         else:
             periodic = multiprocessing.Process(
-                target=run_periodic, args=(redis_url, queue_name), daemon=True
+                target=run_periodic_child, args=(redis_url, queue_name), daemon=True
             )
             periodic.start()
-        db.session.remove()
-        # Jobs run in this process (no fork per job): a delivery is short and I/O-bound, and
-        # forking cost 2.5 times the job itself (bench/RESULTS.md). Each job still gets a
-        # fresh session from its own app context; job timeouts still apply.
-        worker = SimpleWorker([queue], connection=queue.connection)
-        worker.work(with_scheduler=True, burst=args.burst)
+        serve(queue, burst=args.burst)
     return 0
 
 
