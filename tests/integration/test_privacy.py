@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from core import abuse, demo, privacy, workflow
-from core.models import Appointment, Customer, NoteKind, Practice, Status, StatusKind
+from core import abuse, coordination, demo, privacy, triage, workflow
+from core.models import Appointment, Base, Customer, NoteKind, Practice, Status, StatusKind
+from harness.appointments import book
 
 
 def seeded(session, now):
@@ -162,3 +163,53 @@ def test_export_holds_the_messages_to_the_customer_their_requests_and_history(se
     kinds = {m["kind"] for m in data["messages"]}
     assert {"confirmation", str(coordination.Kind.REQUEST)} <= kinds
     assert all(m["state"] == "pending" and m["sent_at"] is None for m in data["messages"])
+
+
+def test_after_erasure_no_row_of_any_table_names_the_customer(session, now):
+    """Erasure and retention must leave nothing that names the person: not the request, the
+    history, the outbox rows and their idempotency keys, nor a please-confirm request."""
+    practice = seeded(session, now)
+    person = {
+        "name": "Zwiebelfisch",
+        "email": "q.zwiebelfisch@example.org",
+        "phone": "+4915199887766",
+    }
+    appointment = book(session, practice, now, email=person["email"], start=now + timedelta(days=3))
+    appointment.req_last_name, appointment.req_phone = person["name"], person["phone"]
+    customer = Customer(
+        practice=practice,
+        first_name="Quirin",
+        last_name=person["name"],
+        email=person["email"],
+        phone=person["phone"],
+        created_at=now,
+    )
+    session.add(customer)
+    session.flush()
+    triage.link_customer(session, appointment, customer.id, user_id=None, now=now)
+    request = coordination.create(
+        session,
+        [appointment],
+        recipients=person["email"],
+        allow_decline=True,
+        message="Bitte bestätigen, Herr Zwiebelfisch",
+        now=now,
+    )
+    request.sent_at = now
+    session.commit()
+    assert _mentions(session, person)  # the check sees the person before erasure
+
+    privacy.erase_customer(session, customer, now)
+    session.commit()
+    assert _mentions(session, person) == []
+
+
+def _mentions(session, person: dict) -> list[str]:
+    """Every table row (as text) that holds the person's name, email or phone."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        for row in session.execute(select(table)).all():
+            text = " ".join(str(v) for v in row)
+            if any(value.lower() in text.lower() for value in person.values()):
+                found.append(f"{table.name}: {text[:200]}")
+    return found
