@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from functools import wraps
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.models import (
     Absence,
+    Appointment,
     AppointmentType,
     Branch,
     Practice,
@@ -126,6 +128,11 @@ def save_status(
     if status is None:
         status = Status(practice=practice, name=name, kind=StatusKind(kind))
         session.add(status)
+    elif status.kind.frees_slot != StatusKind(kind).frees_slot and _in_use(session, status):
+        raise SettingsError(
+            "A status in use cannot change between holding and freeing the slot: its "
+            "appointments would double-book or vanish. Create a new status instead."
+        )
     status.name, status.description = name, description.strip()[:500]
     status.position, status.kind, status.color = position, StatusKind(kind), colour
     if is_default:
@@ -136,6 +143,13 @@ def save_status(
         practice.statuses if status in practice.statuses else [*practice.statuses, status]
     )
     return status
+
+
+def _in_use(session: Session, status: Status) -> bool:
+    """Appointments have it, or a type starts bookings in it."""
+    used = select(Appointment.id).where(Appointment.status_id == status.id).limit(1)
+    starts = select(AppointmentType.id).where(AppointmentType.initial_status_id == status.id)
+    return session.scalar(used) is not None or session.scalar(starts.limit(1)) is not None
 
 
 @use_case

@@ -572,3 +572,33 @@ def test_history_notes_read_in_the_staff_language_with_local_times(console, sess
     assert f"verschoben von {local_old} auf 15.12.2026 10:00" in page.text
     assert f"Kunde angelegt: {a.req_first_name} {a.req_last_name}" in page.text
     assert "moved from" not in page.text and "customer created" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("de", "Ein verwendeter Status kann nicht zwischen"),
+        ("en", "A status in use cannot change between holding and freeing the slot"),
+    ],
+)
+def test_a_status_in_use_cannot_switch_between_holding_and_freeing_the_slot(
+    console, session, language, message
+):
+    """Turning "Bestätigt" into a cancelled kind would free every confirmed appointment's
+    time (and back, double-book freed ones): refused, nothing changes."""
+    p = practice(session)
+    confirmed = next(s for s in p.statuses if s.kind is StatusKind.CONFIRMED)
+    page = console.post(
+        f"/console/settings/statuses/{confirmed.id}",
+        headers={"Accept-Language": language},
+        data={
+            "name": confirmed.name,
+            "position": str(confirmed.position),
+            "kind": "cancelled",
+            "color": confirmed.color,
+        },
+    )
+    assert page.status_code == 422
+    assert message in page.text
+    session.expire_all()
+    assert session.get(type(confirmed), confirmed.id).kind is StatusKind.CONFIRMED
