@@ -106,6 +106,20 @@ def test_1_every_mail_carries_a_date_and_a_message_id_stable_per_row(mapp, s, pr
     assert len({m["Message-ID"] for m in smtp.messages}) == len(smtp.messages)
 
 
+def test_a_repeated_attempt_carries_the_same_message_id(mapp, s, practice):
+    """Issue 16.7: a delivery repeated after a lost SMTP answer must be recognisable as the
+    same message, so mail programs show it once."""
+    from core.models import Notification
+    from notifications.emails import compose
+
+    book(mapp.test_client(), practice)
+    row = s.scalars(select(Notification).where(Notification.recipient == CUSTOMER)).first()
+    first = compose(row, now=NOW)
+    again = compose(row, now=NOW + timedelta(minutes=5))
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Date"] != again["Date"]
+
+
 def test_2_a_type_with_the_consoles_defaults_sends_the_receipt_then_the_confirmation(
     mapp, s, practice, smtp
 ):

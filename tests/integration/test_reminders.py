@@ -218,6 +218,36 @@ def test_the_sms_reminder_goes_to_the_http_gateway(app, session, now, gateway):
     assert len(body["text"]) <= 160
 
 
+def test_a_gateway_that_is_down_gets_the_sms_again_with_backoff_then_it_is_failed(
+    app, session, now, gateway
+):
+    """README: an SMS gateway that refuses is retried like SMTP and finally marked failed,
+    with its answer on the row (the reminder log shows it)."""
+    from notifications import delivery
+
+    app.config.update(
+        SMS_PROVIDER="http",
+        SMS_URL=f"http://127.0.0.1:{gateway.server_address[1]}/send",
+        CLOCK=lambda: now,
+        RQ_RETRIES=2,
+    )
+    Gateway.answer = (503, b"maintenance")
+    practice = enabled_practice(session, now)
+    linked(session, practice, now, tomorrow(now))
+    reminders.scan(session, now)
+    [row] = reminder_rows(session)
+
+    with app.test_request_context():
+        assert delivery.deliver(row.id) is outbox.Delivery.RETRY
+        session.refresh(row)
+        assert row.state is NotificationState.PENDING and row.not_before > now
+        assert "503" in row.last_error
+        app.config["CLOCK"] = lambda: row.not_before
+        assert delivery.deliver(row.id) is outbox.Delivery.FAILED
+    session.refresh(row)
+    assert row.state is NotificationState.FAILED and len(Gateway.received) == 2
+
+
 def test_the_email_reminder_arrives_through_worker_burst(app, session, smtp, redis_conn):
     real_now = datetime.now(UTC)
     practice = enabled_practice(session, real_now)
