@@ -33,7 +33,7 @@ ERRORS = {
 
 def default_message(appointment: Appointment) -> str:
     """The text staff start from, in the language the customer's email will be in."""
-    with force_locale(appointment.practice.language):
+    with force_locale(appointment.language or appointment.practice.language):
         return _("As agreed on the phone, please confirm your appointment.")
 
 
