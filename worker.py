@@ -94,21 +94,16 @@ def run_periodic(redis_url: str, queue_name: str) -> None:
             )
 
 
-def run_periodic_child(redis_url: str, queue_name: str) -> None:
-    """run_periodic in the worker's child process, which must not outlive the worker."""
-    die_with_parent()
-    run_periodic(redis_url, queue_name)
-
-
 def die_with_parent() -> None:
-    """Ask Linux to end this process when its parent dies, even by SIGKILL, so a killed
-    worker leaves no orphaned scheduler behind (elsewhere the process group is stopped)."""
+    """Ask Linux to end this (forked) process when its parent dies, even by SIGKILL, so a
+    killed worker leaves neither its periodic-jobs child nor RQ's scheduler process behind
+    (elsewhere the process manager stops the whole group)."""
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() == 1:  # the parent died before the request took effect
-        sys.exit(0)
+        os._exit(0)
 
 
 def wait_for_redis(connection: Redis) -> None:
@@ -184,8 +179,9 @@ def main(argv: list[str]) -> int:
                 )
                 return 1
         else:
+            os.register_at_fork(after_in_child=die_with_parent)  # ours and RQ's children
             periodic = multiprocessing.Process(
-                target=run_periodic_child, args=(redis_url, queue_name), daemon=True
+                target=run_periodic, args=(redis_url, queue_name), daemon=True
             )
             periodic.start()
         serve(queue, burst=args.burst)

@@ -161,13 +161,18 @@ def test_a_worker_started_before_redis_delivers_once_redis_runs_and_survives_an_
 
 
 def test_a_worker_killed_with_sigkill_leaves_no_orphaned_child(setting):
+    """Its periodic-jobs child and RQ's scheduler process both end with it."""
     _, redis, worker = setting
     redis.start()
-    until(lambda: worker.children(), what="the periodic-jobs child")
-    [child] = worker.children()
+    until(lambda: len(worker.children()) >= 2, what="the periodic-jobs and scheduler children")
+    children = worker.children()
     worker.process.kill()
     worker.process.wait(timeout=10)
-    until(lambda: not Path(f"/proc/{child}").exists() or _zombie(child), what="the child to end")
+    until(lambda: all(_ended(child) for child in children), what="the children to end")
+
+
+def _ended(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists() or _zombie(pid)
 
 
 def _zombie(pid: int) -> bool:
