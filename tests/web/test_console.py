@@ -602,3 +602,17 @@ def test_a_status_in_use_cannot_switch_between_holding_and_freeing_the_slot(
     assert message in page.text
     session.expire_all()
     assert session.get(type(confirmed), confirmed.id).kind is StatusKind.CONFIRMED
+
+
+def test_the_week_calendar_shows_sunday_only_where_a_resource_works_then(console, session):
+    from datetime import time
+
+    from core.models import WorkingHours
+
+    p = practice(session)
+    branch = p.branches[0]
+    url = f"/console/calendar?view=week&date=2026-11-23&branch={branch.id}"
+    assert "28.11.2026</caption>" in console.get(url).text  # Monday to Saturday
+    session.add(WorkingHours(resource=branch.resources[0], weekday=6, start=time(10), end=time(12)))
+    session.commit()
+    assert "29.11.2026</caption>" in console.get(url).text  # Sunday joins the week
