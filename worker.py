@@ -64,16 +64,20 @@ log = logging.getLogger("termine.worker")
 RECONNECT_MAX = 30  # seconds between attempts to reach Redis, at most
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
-# Periodic jobs: (function, seconds between runs). Each must be idempotent, since several
-# schedulers may run.
-PERIODIC = [
-    (dispatch_outbox, 60),
-    (scan_reminders, 3600),
-    (anonymise_expired_requests, 24 * 3600),
-]
 
 
-def run_periodic(redis_url: str, queue_name: str) -> None:
+def periodic_jobs(config) -> list[tuple]:
+    """The periodic jobs: (function, seconds between runs). Each must be idempotent, since
+    several schedulers may run. The dispatcher's interval bounds how late a message written
+    while Redis was away leaves (OUTBOX_DISPATCH_SECONDS)."""
+    return [
+        (dispatch_outbox, config["OUTBOX_DISPATCH_SECONDS"]),
+        (scan_reminders, 3600),
+        (anonymise_expired_requests, 24 * 3600),
+    ]
+
+
+def run_periodic(redis_url: str, queue_name: str, jobs: list[tuple]) -> None:
     """The periodic jobs via RQ's cron scheduler (it enqueues them; the workers run them).
 
     It outlives a Redis outage: when Redis goes away the scheduler stops with an error, and
@@ -83,7 +87,7 @@ def run_periodic(redis_url: str, queue_name: str) -> None:
     while True:
         wait_for_redis(connection)
         scheduler = CronScheduler(connection=connection)
-        for func, seconds in PERIODIC:
+        for func, seconds in jobs:
             scheduler.register(func, queue_name, interval=seconds)
         try:
             scheduler.start()
@@ -167,8 +171,9 @@ def main(argv: list[str]) -> int:
     with app.app_context():
         queue = app.extensions["rq_queue"]
         redis_url, queue_name = app.config["REDIS_URL"], app.config["RQ_QUEUE"]
+        jobs = periodic_jobs(app.config)
         if args.scheduler:
-            run_periodic(redis_url, queue_name)
+            run_periodic(redis_url, queue_name, jobs)
             return 0
         if args.burst:
             try:
@@ -181,7 +186,7 @@ def main(argv: list[str]) -> int:
         else:
             os.register_at_fork(after_in_child=die_with_parent)  # ours and RQ's children
             periodic = multiprocessing.Process(
-                target=run_periodic, args=(redis_url, queue_name), daemon=True
+                target=run_periodic, args=(redis_url, queue_name, jobs), daemon=True
             )
             periodic.start()
         serve(queue, burst=args.burst)

@@ -1,7 +1,8 @@
 """Shared fixtures: the app on both database backends, a fixed clock, the real Redis.
 
 Backends: every test that takes `app` (or `session`) runs on SQLite and on the machine's
-PostgreSQL. Set TEST_DATABASE_URL / TEST_REDIS_URL to point elsewhere. Under CI=true an
+PostgreSQL, except tests marked `postgresql_only` (the browser tests: what they add over the
+web tests is the browser, not the database). Set TEST_DATABASE_URL / TEST_REDIS_URL to point elsewhere. Under CI=true an
 unreachable PostgreSQL or Redis fails the run instead of skipping.
 """
 
@@ -125,6 +126,20 @@ def runner(app):
 
 
 _backend_counts: Counter[str] = Counter()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Drop the SQLite run of tests marked `postgresql_only` (reported as deselected)."""
+    kept, dropped = [], []
+    for item in items:
+        only_pg = item.get_closest_marker("postgresql_only") is not None
+        on_sqlite = getattr(item, "callspec", None) and item.callspec.params.get(
+            "database_url"
+        ) == "sqlite"
+        (dropped if only_pg and on_sqlite else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_runtest_logreport(report):

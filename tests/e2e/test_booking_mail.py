@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import axe_violations, book_in_widget, start_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import DEMO_PASSWORD, axe_violations, book_in_widget, start_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 
 
 @pytest.fixture

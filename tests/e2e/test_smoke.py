@@ -4,7 +4,7 @@ import pytest
 
 from tests.e2e.conftest import axe_violations
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 
 
 def test_console_login_page_is_accessible(live_server, axe_page):

@@ -72,6 +72,7 @@ def test_twenty_concurrent_bookings_of_one_slot_make_exactly_one_appointment(ser
     assert booked == 1
 
 
+@pytest.mark.postgresql_only
 def test_a_customer_without_javascript_books_through_the_whole_flow(server, page_without_js):
     page = page_without_js
     book_in_widget(page, server.url)
@@ -82,6 +83,7 @@ def test_a_customer_without_javascript_books_through_the_whole_flow(server, page
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
 
 
+@pytest.mark.postgresql_only
 def test_every_widget_page_passes_axe(server, axe_page):
     page = axe_page
     visited = []

@@ -110,7 +110,10 @@ def setting(database_url, tmp_path, smtp):
     redis_url = f"redis://127.0.0.1:{port}/0"
     app = make_app(database_url, tmp_path, REDIS_URL=redis_url)
     redis = RedisServer(port)
-    worker = Worker(worker_env(database_url, smtp.port, redis_url=redis_url))
+    # A short outage is bridged by RQ's own reconnect, so what was written meanwhile leaves
+    # with the dispatcher's next run: a short interval keeps the test short.
+    env = worker_env(database_url, smtp.port, redis_url=redis_url)
+    worker = Worker({**env, "OUTBOX_DISPATCH_SECONDS": "2"})
     yield app, redis, worker
     if worker.process.poll() is None:
         worker.process.kill()
