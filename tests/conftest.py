@@ -2,8 +2,8 @@
 
 Backends: every test that takes `app` (or `session`) runs on SQLite and on the machine's
 PostgreSQL, except tests marked `postgresql_only` (the browser tests: what they add over the
-web tests is the browser, not the database). Set TEST_DATABASE_URL / TEST_REDIS_URL to point elsewhere. Under CI=true an
-unreachable PostgreSQL or Redis fails the run instead of skipping.
+web tests is the browser, not the database). Set TEST_DATABASE_URL / TEST_REDIS_URL to point
+elsewhere. Under CI=true an unreachable PostgreSQL or Redis fails the run instead of skipping.
 """
 
 from __future__ import annotations
