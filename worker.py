@@ -65,7 +65,6 @@ RECONNECT_MAX = 30  # seconds between attempts to reach Redis, at most
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-
 def periodic_jobs(config) -> list[tuple]:
     """The periodic jobs: (function, seconds between runs). Each must be idempotent, since
     several schedulers may run. The dispatcher's interval bounds how late a message written

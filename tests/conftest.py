@@ -133,9 +133,9 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         only_pg = item.get_closest_marker("postgresql_only") is not None
-        on_sqlite = getattr(item, "callspec", None) and item.callspec.params.get(
-            "database_url"
-        ) == "sqlite"
+        on_sqlite = (
+            getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "sqlite"
+        )
         (dropped if only_pg and on_sqlite else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
