@@ -17,6 +17,7 @@ from http.server import ThreadingHTTPServer
 import pytest
 from redis import Redis
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from core.models import Base
 from harness.services import PG_URL, REDIS_URL
@@ -37,8 +38,9 @@ def unavailable(what: str, error: Exception) -> None:
 
 @pytest.fixture(scope="session")
 def pg_engine():
-    engine = create_engine(PG_URL, pool_pre_ping=True)
     try:
+        _create_database_if_missing(PG_URL)
+        engine = create_engine(PG_URL, pool_pre_ping=True)
         with engine.connect() as conn:
             conn.execute(text("select 1"))
     except Exception as error:  # noqa: BLE001 - any connection failure means "not reachable"
@@ -49,6 +51,22 @@ def pg_engine():
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+def _create_database_if_missing(url: str) -> None:
+    """The per-process databases of `pytest -n` (harness/services.py) appear on first use."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("select 1 from pg_database where datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -19,8 +19,7 @@ def server(database_url, tmp_path, redis_conn, smtp):
     mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
     server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def status_kind(database_url: str) -> str:

@@ -26,8 +26,7 @@ def server(database_url, tmp_path, redis_conn, smtp):
         conn.execute(text("UPDATE practice SET inbox_poll_seconds = 2"))
     engine.dispose()
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def log_in(page, server):

@@ -20,8 +20,7 @@ FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
 def server(database_url, tmp_path, redis_conn):
     server = start_server(database_url, tmp_path, FAST, workers=4)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def fetch(url: str, data: dict | None = None, origin: str | None = None) -> tuple[int, str]:
