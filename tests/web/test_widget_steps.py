@@ -164,3 +164,20 @@ def test_english_pages_use_english_dates_and_times(widget, session):
     done = widget.get(post(widget, token_of(form), lang="en").location)
     for text in (form.text, done.text):
         assert "o'clock" not in text and "Uhr" not in text and "November 2026" in text
+
+
+def test_favicon_robots_noindex_and_the_entry_description(widget, session):
+    icon = widget.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    robots = widget.get("/robots.txt")
+    assert robots.mimetype == "text/plain" and "Disallow: /console/" in robots.text
+    entry = widget.get("/w/demo/")
+    assert '<meta name="description" content="Termin online bei Hörakustik Sonnenschein' in (
+        entry.text
+    )
+    assert "noindex" not in entry.text and 'rel="icon" href="/favicon.ico"' in entry.text
+    _, token = open_form(widget, session)
+    done = widget.get(post(widget, token).location)
+    assert '<meta name="robots" content="noindex">' in done.text
+    assert '<meta name="robots" content="noindex">' in widget.get("/w/demo/cancel/x").text
