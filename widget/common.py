@@ -44,12 +44,12 @@ def widget_error(error: WidgetError):
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     """Werkzeug's own errors (a body too large, a wrong method) in the widget's look too."""
+    if error.code == 413:  # the body was refused unread: nothing below may try to read it
+        request.form = ImmutableMultiDict()
     message = {
         405: _("This page cannot be used that way. Please start again."),
         413: _("What you sent is too long. Please shorten your message."),
     }.get(error.code or 0, _("This page could not be shown. Please start again."))
-    if error.code == 413:  # the body was refused unread: the page must not try to read it
-        request.form = ImmutableMultiDict()
     return widget_error(WidgetError(error.code or 500, message))
 
 

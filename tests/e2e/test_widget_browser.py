@@ -97,6 +97,8 @@ def test_a_customer_without_javascript_books_through_the_whole_flow(server, page
     page.locator("table.grid a").first.click()
     page.get_by_role("button", name="Verbindlich buchen").click()  # the error summary
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
+    status, body = fetch(server.url + "/w/demo/book", {"message": "x" * 100_000}, server.url)
+    assert status == 413 and "Hörakustik Sonnenschein" in body  # in a fresh process, no 500
 
 
 def test_a_kind_offered_at_one_branch_goes_straight_to_its_week(server, page_without_js):
