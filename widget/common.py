@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     g,
     render_template,
@@ -111,10 +112,11 @@ PATTERNS = {
 }
 
 
-def day_format(day: date, kind: str) -> str:
+def day_format(day: date, kind: str, language: str | None = None) -> str:
     """`day` in the page's language: kind is "full", "day", "long" or "head"."""
-    patterns = PATTERNS.get(str(get_locale()), PATTERNS["de"])
-    return format_date(day, patterns[kind])
+    language = language or str(get_locale())
+    pattern = PATTERNS.get(language, PATTERNS["de"])[kind]
+    return babel_dates.format_date(day, pattern, locale=language)
 
 
 def _local(dt: datetime) -> datetime:
@@ -152,6 +154,14 @@ def _wday_short(day: date) -> str:
 def _wday_head(day: date) -> str:
     """The day's date under its weekday in the grid: "23.11." or "23 Nov"."""
     return day_format(day, "head")
+
+
+def when(appointment, language: str) -> str:
+    """ "Dienstag, 24. November 2026, 10:00–10:30" in the customer's language, in the
+    practice's zone: the booking pages' date format (the emails keep their own)."""
+    zone = ZoneInfo(appointment.practice.timezone)
+    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    return f"{day_format(start.date(), 'full', language)}, {start:%H:%M}–{end:%H:%M}"
 
 
 @bp.app_template_global("slot_label")

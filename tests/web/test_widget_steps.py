@@ -162,8 +162,11 @@ def test_english_pages_use_english_dates_and_times(widget, session):
     form = widget.get("/w/demo/" + link)
     assert "Monday 23 November 2026, 09:00" in form.text
     done = widget.get(post(widget, token_of(form), lang="en").location)
-    for text in (form.text, done.text):
-        assert "o'clock" not in text and "Uhr" not in text and "November 2026" in text
+    cancel = re.search(r'href="[^"]*?(/w/demo/cancel/[^"]+)"', done.text).group(1)
+    cancel_page = widget.get(cancel.replace("&amp;", "&"))
+    assert "Monday 23 November 2026, 09:00–09:30" in cancel_page.text
+    for text in (form.text, done.text, cancel_page.text):
+        assert "o'clock" not in text and "Uhr" not in text and " AM" not in text
 
 
 def test_favicon_robots_noindex_and_the_entry_description(widget, session):
