@@ -136,6 +136,21 @@ class WeekGrid:
     def has_free(self) -> bool:
         return bool(self.free)
 
+    @property
+    def first_free(self) -> tuple[date, time] | None:
+        """The earliest free (day, wall time) of the week."""
+        return min(self.free, default=None)
+
+    @property
+    def shown_days(self) -> list[date]:
+        """Monday to Friday always (a closed day shows as such), a weekend day only when it
+        holds a free time: a column that can only ever say "none" is left out."""
+        return [d for d in self.days if d.weekday() < 5 or self.free_times(d)]
+
+    def free_times(self, day: date) -> list[time]:
+        """The day's free wall times, earliest first: its list in the grid."""
+        return sorted(t for d, t in self.free if d == day)
+
 
 def week_grid(
     monday: date,

@@ -29,7 +29,7 @@ from extensions import db
 from widget.blueprint import bp
 from widget.choice import Choice
 from widget.common import WidgetError, load_practice, wurl
-from widget.form import SALUTATIONS, BookingForm
+from widget.form import LABELS, SALUTATIONS, BookingForm
 from widget.guards import load_appointment, same_origin
 
 FORM_MAX_AGE = 2 * 3600
@@ -80,7 +80,9 @@ def book_form(slug: str):
     return _render_form(practice, choice, [start], BookingForm.empty())
 
 
-def _render_form(practice, choice, starts, form, *, status=200, taken=False):
+def _render_form(
+    practice, choice, starts, form, *, status=200, taken=False, too_fast=False, chosen=None
+):
     token = form_token(practice, choice, starts)
     return render_template(
         "widget/form.html",
@@ -90,6 +92,9 @@ def _render_form(practice, choice, starts, form, *, status=200, taken=False):
         form=form,
         token=token,
         taken=taken,
+        too_fast=too_fast,
+        chosen=chosen,
+        labels=LABELS,
         salutations=SALUTATIONS,
     ), status
 
@@ -110,6 +115,10 @@ def book(slug: str):
     start = _chosen_start(practice, claims)
     if form.honeypot_filled:
         return _pretend_success(practice, choice, start)
+    if _too_fast(claims):  # a bot, or a quick human with autofill: the same form, filled
+        return _render_form(
+            practice, choice, _claim_starts(claims), form, status=429, too_fast=True, chosen=start
+        )
     if not form.valid:
         return _render_form(
             practice, choice, [start] if start else _claim_starts(claims), form, status=422
@@ -170,11 +179,12 @@ def _verify_post(practice: Practice) -> dict:
         ) from None
     if claims.get("p") != practice.id:
         raise WidgetError(400, _("The form could not be verified. Please choose the time again."))
-    if clock.time() - claims["i"] < current_app.config["WIDGET_MIN_FILL_SECONDS"]:
-        raise WidgetError(
-            429, _("That was very fast. Please check your details and send the form again.")
-        )
     return claims
+
+
+def _too_fast(claims: dict) -> bool:
+    """Sent sooner after the form was served than a person types: asked to send it again."""
+    return clock.time() - claims["i"] < current_app.config["WIDGET_MIN_FILL_SECONDS"]
 
 
 def _choice_from_claims(practice: Practice, claims: dict) -> Choice:

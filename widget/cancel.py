@@ -12,9 +12,9 @@ from flask import Response, g, render_template, request
 from clock import utcnow
 from core import cancellation
 from extensions import db
-from notifications import formatting
 from notifications.calendar import calendar_file
 from widget.blueprint import bp
+from widget.common import when
 from widget.guards import link_problem, load_appointment, same_origin
 
 
@@ -31,7 +31,7 @@ def cancel(slug: str, token: str):
         "widget/cancel.html",
         practice=appointment.practice,
         appointment=appointment,
-        when=formatting.when(appointment, g.locale),
+        when=when(appointment, g.locale),
         outcome=outcome,
         refused=refused,
         Outcome=cancellation.Outcome,

@@ -3,19 +3,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import (
     g,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException
 
 from core import numbers
 from core.models import Practice
@@ -34,11 +37,38 @@ class WidgetError(Exception):
 
 @bp.errorhandler(WidgetError)
 def widget_error(error: WidgetError):
-    return render_template("widget/error.html", message=error.message), error.status
+    """The error in the widget's look, with the practice's name and a way back to its start."""
+    page = render_template("widget/error.html", message=error.message, practice=url_practice())
+    return page, error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Werkzeug's own errors (a body too large, a wrong method) in the widget's look too."""
+    if error.code == 413:  # the body was refused unread: nothing below may try to read it
+        request.form = ImmutableMultiDict()
+    message = {
+        405: _("This page cannot be used that way. Please start again."),
+        413: _("What you sent is too long. Please shorten your message."),
+    }.get(error.code or 0, _("This page could not be shown. Please start again."))
+    return widget_error(WidgetError(error.code or 500, message))
+
+
+def url_practice() -> Practice | None:
+    """The practice the URL names (already loaded, or looked up), for error pages."""
+    if g.get("practice") is None:
+        slug = (request.view_args or {}).get("slug")
+        if slug:
+            g.practice = _find(slug)
+    return g.get("practice")
+
+
+def _find(slug: str) -> Practice | None:
+    return db.session.scalar(select(Practice).where(Practice.slug == slug[:60]))
 
 
 def load_practice(slug: str) -> Practice:
-    practice = db.session.scalar(select(Practice).where(Practice.slug == slug[:60]))
+    practice = _find(slug)
     if practice is None:
         raise WidgetError(404, _("This booking page does not exist."))
     g.practice = practice
@@ -69,20 +99,45 @@ def int_arg(name: str) -> int | None:
     return numbers.parse_id(request.values.get(name))
 
 
+# Date patterns per language: German as Germans write dates, English in British order
+# ("Mon 7 Dec"), so an English page never shows a German "23. November" or "23.11.".
+PATTERNS = {
+    "de": {
+        "full": "EEEE, d. MMMM y",
+        "day": "EEEE, d. MMMM",
+        "long": "d. MMMM y",
+        "head": "dd.MM.",
+    },
+    "en": {"full": "EEEE d MMMM y", "day": "EEEE d MMMM", "long": "d MMMM y", "head": "d MMM"},
+}
+
+
+def day_format(day: date, kind: str, language: str | None = None) -> str:
+    """`day` in the page's language: kind is "full", "day", "long" or "head"."""
+    language = language or str(get_locale())
+    pattern = PATTERNS.get(language, PATTERNS["de"])[kind]
+    return babel_dates.format_date(day, pattern, locale=language)
+
+
+def _local(dt: datetime) -> datetime:
+    return dt.astimezone(ZoneInfo(g.practice.timezone))
+
+
 @bp.app_template_filter("wdate")
 def _wdate(dt: datetime) -> str:
     """A UTC instant as the practice's local date, e.g. "Montag, 23. November 2026"."""
-    return format_date(dt.astimezone(ZoneInfo(g.practice.timezone)), "EEEE, d. MMMM y")
+    return day_format(_local(dt).date(), "full")
 
 
 @bp.app_template_filter("wtime")
 def _wtime(dt: datetime) -> str:
-    return dt.astimezone(ZoneInfo(g.practice.timezone)).strftime("%H:%M")
+    """A UTC instant as the practice's local time of day, "14:00" in both languages."""
+    return _local(dt).strftime("%H:%M")
 
 
 @bp.app_template_filter("ldate")
 def _ldate(day: date) -> str:
-    return format_date(day, "long")
+    return day_format(day, "long")
 
 
 @bp.app_template_filter("wday_long")
@@ -93,3 +148,23 @@ def _wday_long(day: date) -> str:
 @bp.app_template_filter("wday_short")
 def _wday_short(day: date) -> str:
     return format_date(day, "EEE")
+
+
+@bp.app_template_filter("wday_head")
+def _wday_head(day: date) -> str:
+    """The day's date under its weekday in the grid: "23.11." or "23 Nov"."""
+    return day_format(day, "head")
+
+
+def when(appointment, language: str) -> str:
+    """ "Dienstag, 24. November 2026, 10:00–10:30" in the customer's language, in the
+    practice's zone: the booking pages' date format (the emails keep their own)."""
+    zone = ZoneInfo(appointment.practice.timezone)
+    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+    return f"{day_format(start.date(), 'full', language)}, {start:%H:%M}–{end:%H:%M}"
+
+
+@bp.app_template_global("slot_label")
+def slot_label(day: date, at: time) -> str:
+    """The accessible name of a slot link: "Montag, 23. November, 09:00"."""
+    return f"{day_format(day, 'day')}, {at.strftime('%H:%M')}"

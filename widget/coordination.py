@@ -13,8 +13,8 @@ from clock import utcnow
 from core import coordination, tokens
 from core.models import Practice
 from extensions import db
-from notifications import formatting
 from widget.blueprint import bp
+from widget.common import when
 from widget.guards import link_problem, same_origin
 
 
@@ -41,7 +41,7 @@ def confirm(slug: str, token: str):
         practice=practice,
         request_=found,
         action=action,
-        items=[(a, formatting.when(a, g.locale)) for a in found.appointments],
+        items=[(a, when(a, g.locale)) for a in found.appointments],
         answer=answer,
         refused=refused,
         Answer=coordination.Answer,

@@ -16,6 +16,18 @@ SALUTATIONS = {"": _l("(none)"), "Frau": _l("Ms"), "Herr": _l("Mr"), "Divers": _
 LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40, "message": 1000}
 REQUIRED = ("first_name", "last_name", "email", "phone")
 SINGLE_LINE = REQUIRED
+# Field names as the customer reads them, in the order the form shows them; the error
+# summary names each field and follows this order.
+LABELS = {
+    "start": _l("Time"),
+    "salutation": _l("Salutation"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "message": _l("Message to us"),
+    "consent": _l("Consent"),
+}
 ONE_LINE = _l("Please write this on one line, without line breaks or control characters.")
 
 
@@ -45,6 +57,11 @@ class BookingForm:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def problems(self) -> list[tuple[str, str, str]]:
+        """(field id, field name, message) for the error summary, in the form's order."""
+        return [(name, LABELS[name], self.errors[name]) for name in LABELS if name in self.errors]
 
     def _validate(self, practice: Practice) -> None:
         v, errors = self.values, self.errors

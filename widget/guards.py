@@ -17,6 +17,7 @@ import links
 from core import tokens
 from core.models import Appointment, Practice
 from extensions import db
+from widget.common import url_practice
 
 
 def load_appointment(slug: str, token: str) -> Appointment:
@@ -43,7 +44,11 @@ def load_appointment(slug: str, token: str) -> Appointment:
 
 
 def link_problem(problem: str, status: int) -> Response:
-    page = render_template("widget/cancel_problem.html", practice=None, problem=problem)
+    """The bad-link page, with the practice's name and a link to its booking start."""
+    practice = url_practice()
+    if practice is not None and g.get("locale") is None:
+        g.locale = practice.language
+    page = render_template("widget/cancel_problem.html", practice=practice, problem=problem)
     return make_response(page, status)
 
 

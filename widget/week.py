@@ -12,7 +12,6 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from clock import utcnow
@@ -22,7 +21,7 @@ from extensions import db
 from widget import cache
 from widget.blueprint import bp, widget_csp
 from widget.choice import Choice
-from widget.common import WidgetError, load_practice, wurl
+from widget.common import WidgetError, day_format, load_practice, wurl
 
 
 @bp.get("/<slug>/week")
@@ -51,7 +50,8 @@ def week(slug: str):
 def _week_page(practice: Practice, slug: str):
     choice = Choice.from_request(practice)
     if not choice.complete:
-        return redirect(wurl("widget.entry", slug=slug, **choice.params()))
+        asked = {k: request.args[k][:10] for k in ("type", "branch") if k in request.args}
+        return redirect(wurl("widget.where", slug=slug, **asked))
     now = utcnow()
     tz = ZoneInfo(practice.timezone)
     today = now.astimezone(tz).date()
@@ -65,7 +65,7 @@ def _week_page(practice: Practice, slug: str):
                 404,
                 _(
                     "Appointments can only be booked from today up to %(date)s.",
-                    date=format_date(last_day, "long"),
+                    date=day_format(last_day, "long"),
                 ),
             )
         grid = booking.week(db.session, practice, choice.kind, choice.resources, monday, now)
@@ -85,7 +85,7 @@ def _week_page(practice: Practice, slug: str):
         last_day=last_day,
         prev_week=prev_week if prev_week >= this_monday else None,
         next_week=next_week if next_week <= last_day else None,
-        slot_label=_slot_label,
+        next_free=None if requested else grid.first_free,
     )
 
 
@@ -94,9 +94,3 @@ def _parse_date(raw: str, today: date) -> date:
         return url_dates.parse_day(raw, today)
     except ValueError:
         raise WidgetError(400, _("This date is not valid.")) from None
-
-
-def _slot_label(day: date, at) -> str:
-    """The accessible name of a slot link: "Montag, 23. November, 09:00"."""
-    pattern = "EEEE, d. MMMM" if str(get_locale()) == "de" else "EEEE, MMMM d"
-    return f"{format_date(day, pattern)}, {at.strftime('%H:%M')}"

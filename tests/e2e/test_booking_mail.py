@@ -60,10 +60,14 @@ def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, 
     assert cancel_url.startswith(server.url)
 
     page.goto(cancel_url)  # what a mail scanner or link preview does
-    assert page.get_by_role("heading", level=2).inner_text() == "Termin stornieren?"
+    assert page.get_by_role("heading", level=1).inner_text() == "Termin stornieren?"
     assert status_kind(database_url) == "confirmed"
     page.get_by_role("button", name="Ja, Termin stornieren").click()
-    assert page.get_by_role("heading", level=2).inner_text() == "Ihr Termin ist storniert"
+    assert page.get_by_role("heading", level=1).inner_text() == "Ihr Termin ist storniert"
+    assert page.get_by_role("heading").count() == 1  # the practice's name is the bar's only
+    assert "+49 30 1234567" in page.locator("footer").inner_text()
+    page.get_by_role("link", name="Neuen Termin buchen").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Termin buchen"
     assert status_kind(database_url) == "cancelled"
 
     server.worker_burst()
@@ -83,3 +87,7 @@ def test_cancel_pages_pass_axe(server, axe_page, smtp, page_without_js):
     for url in (cancel_url, cancel_url + "x"):
         axe_page.goto(url)
         assert axe_violations(axe_page) == [], url
+    axe_page.goto(cancel_url)
+    axe_page.get_by_role("button", name="Ja, Termin stornieren").click()  # the finished page
+    assert axe_page.get_by_role("link", name="Neuen Termin buchen").count() == 1
+    assert axe_violations(axe_page) == [], "cancelled"

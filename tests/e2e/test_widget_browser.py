@@ -76,10 +76,88 @@ def test_a_customer_without_javascript_books_through_the_whole_flow(server, page
     page = page_without_js
     book_in_widget(page, server.url)
     assert page.get_by_role("heading", level=1).inner_text() == "Ihr Termin ist bestätigt"
+    done = page.url
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.goto(server.url + "/w/demo/week?type=1&branch=1")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 900, height  # the 30-minute type's week, 1,809 px before issue 13
     page.set_viewport_size({"width": 320, "height": 720})
-    for path in ("/w/demo/", "/w/demo/week?type=1&branch=1"):
-        page.goto(server.url + path)
+    for path in (
+        "/w/demo/",
+        "/w/demo/where",
+        "/w/demo/where?type=2&branch=2",
+        "/w/demo/week?type=1&branch=1",
+        "/w/demo/week?type=1&branch=1&lang=en",
+        "/w/demo/week?type=1&branch=1&week=2020-01-06",
+        done,
+    ):
+        page.goto(path if path.startswith("http") else server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    page.goto(server.url + "/w/demo/week?type=1&branch=1")
+    page.locator("table.grid a").first.click()
+    page.get_by_role("button", name="Verbindlich buchen").click()  # the error summary
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
+    status, body = fetch(server.url + "/w/demo/book", {"message": "x" * 100_000}, server.url)
+    assert status == 413 and "Hörakustik Sonnenschein" in body  # in a fresh process, no 500
+
+
+def test_a_kind_offered_at_one_branch_goes_straight_to_its_week(server, page_without_js):
+    page = page_without_js
+    page.goto(server.url + "/w/demo/")
+    assert page.get_by_label("Filiale Spandau").count() == 0  # no branch before the kind
+    page.get_by_label("Beratung").check()
+    page.get_by_role("button", name="Weiter").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Uhrzeit wählen"
+    assert "Beratung (60 Minuten) · Filiale Mitte" in page.locator(".summary").inner_text()
+    assert page.locator("table.grid a").count() > 0
+    page.goto(server.url + "/w/demo/week?type=2&branch=2")  # an old link: Beratung at Spandau
+    assert "nicht angeboten" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Filiale Mitte").check()
+    page.get_by_role("button", name="Freie Termine anzeigen").click()
+    assert "Filiale Mitte" in page.locator(".summary").inner_text()
+
+
+def test_an_empty_submit_names_every_missing_field_and_links_to_it(server, page_without_js):
+    page = page_without_js
+    page.goto(server.url + "/w/demo/week?type=1&branch=1")
+    page.locator("table.grid a").first.click()
+    page.get_by_role("button", name="Verbindlich buchen").click()
+    summary = page.locator(".error-summary a")
+    assert summary.all_inner_texts() == [
+        "Vorname: Bitte füllen Sie dieses Feld aus.",
+        "Nachname: Bitte füllen Sie dieses Feld aus.",
+        "E-Mail: Bitte füllen Sie dieses Feld aus.",
+        "Telefon: Bitte füllen Sie dieses Feld aus.",
+        "Einwilligung: Bitte stimmen Sie der Verarbeitung Ihrer Daten zu.",
+    ]
+    assert page.title().startswith("Fehler: ")
+    summary.nth(1).click()
+    assert page.url.endswith("#last_name")
+    assert "Bitte füllen Sie dieses Feld aus." in page.locator("#last_name-error").inner_text()
+    assert page.get_by_label("Nachname").get_attribute("aria-describedby") == "last_name-error"
+
+
+@pytest.fixture
+def patient_server(database_url, tmp_path, redis_conn):
+    """A server whose minimum fill time no quick customer can meet."""
+    server = start_server(database_url, tmp_path, {"WIDGET_MIN_FILL_SECONDS": "600"}, workers=1)
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+def test_a_fast_submit_comes_back_as_the_filled_form(patient_server, page_without_js):
+    page = page_without_js
+    page.goto(patient_server.url + "/w/demo/week?type=1&branch=1")
+    page.locator("table.grid a").first.click()
+    fill_details(page, last_name="Schnell")
+    page.get_by_label("Nachricht an uns").fill("Mit Autofill")
+    page.get_by_role("button", name="Verbindlich buchen").click()
+    assert "senden Sie das Formular erneut" in page.get_by_role("alert").inner_text()
+    assert page.get_by_label("Nachname").input_value() == "Schnell"
+    assert page.get_by_label("Nachricht an uns").input_value() == "Mit Autofill"
+    assert page.get_by_label("Ich bin einverstanden").is_checked()
+    assert page.get_by_role("button", name="Verbindlich buchen").is_visible()
 
 
 @pytest.mark.postgresql_only
@@ -110,4 +188,8 @@ def test_every_widget_page_passes_axe(server, axe_page):
     check()
     check(server.url + cancel)
     check(server.url + "/w/unknown/")
-    assert len(visited) == 8
+    check(server.url + "/w/demo/where")  # the kind step with its error summary
+    check(server.url + "/w/demo/where?type=2&branch=2")  # the branch step, a branch refused
+    check(server.url + "/w/demo/week?type=1&branch=1&lang=en")
+    check(server.url + "/w/demo/week?type=1&branch=1&week=2020-01-06")  # error page
+    assert len(visited) == 12

@@ -166,3 +166,16 @@ def test_ics_download_is_the_appointment_as_calendar_file(app, client, booked):
     assert calendar["METHOD"] == "PUBLISH"
     assert str(event["UID"]) == booked.ics_uid
     assert event.start.tzinfo.key == "Europe/Berlin" and event.start.hour == 10
+
+
+def test_a_finished_cancel_page_has_one_heading_the_branch_footer_and_a_way_to_rebook(
+    app, client, session, booked
+):
+    page = client.post(path_of(app, booked), headers=SAME_ORIGIN).get_data(as_text=True)
+    assert page.count("<h1>") == 1 and "<h2>" not in page
+    assert "<h1>Ihr Termin ist storniert</h1>" in page
+    footer = page[page.index("<footer>") :]
+    assert "Filiale Mitte" in footer and 'href="tel:+49301234567"' in footer
+    assert '<a href="/w/demo/">Neuen Termin buchen</a>' in page
+    assert '<meta name="robots" content="noindex">' in page
+    assert 'class="booking"' in page  # styled like the booking pages

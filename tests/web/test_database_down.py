@@ -42,6 +42,7 @@ def test_the_widget_asks_to_call_the_branch_in_the_practices_language(widget, do
     page = down.get("/w/demo/week?type=1&branch=1", headers={"Accept-Language": "en"})
     assert_unavailable(page)
     assert "Hörakustik Sonnenschein" in page.text and PHONE in page.text
+    assert 'href="/w/demo/">Zurück zur Buchungsseite</a>' in page.text
     assert "rufen Sie uns an" in page.text  # the practice's language, not the browser's
     assert "+49 30 7654321" not in page.text  # only the branch the customer chose
     assert (
