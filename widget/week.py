@@ -53,6 +53,7 @@ def _week_page(practice: Practice, slug: str):
     if not choice.complete:
         return redirect(wurl("widget.entry", slug=slug, **choice.params()))
     now = utcnow()
+    language = str(get_locale())  # the customer's: holiday names in it
     tz = ZoneInfo(practice.timezone)
     today = now.astimezone(tz).date()
     this_monday = availability.first_week(today, booking.works_sundays(choice.resources))
@@ -68,9 +69,13 @@ def _week_page(practice: Practice, slug: str):
                     date=format_date(last_day, "long"),
                 ),
             )
-        grid = booking.week(db.session, practice, choice.kind, choice.resources, monday, now)
+        grid = booking.week(
+            db.session, practice, choice.kind, choice.resources, monday, now, language
+        )
     else:
-        grid = booking.first_free_week(db.session, practice, choice.kind, choice.resources, now)
+        grid = booking.first_free_week(
+            db.session, practice, choice.kind, choice.resources, now, language
+        )
     if grid is None:
         return render_template(
             "widget/week.html", practice=practice, choice=choice, grid=None, last_day=last_day
