@@ -274,9 +274,9 @@ def test_a_batch_meeting_another_scans_row_writes_the_rest_row_by_row(session, n
     practice = enabled_practice(session, now)
     taken = linked(session, practice, now, tomorrow(now))
     others = [linked(session, practice, now, tomorrow(now, hour)) for hour in (10, 11)]
-    assert reminders._write(session, [taken], now) == 1
+    assert reminders._write(session, [taken], set(), now) == 1
     session.commit()
-    assert reminders._write(session, [taken, *others], now) == 2
+    assert reminders._write(session, [taken, *others], set(), now) == 2
     session.commit()
     rows = reminder_rows(session)
     assert sorted(r.appointment_id for r in rows) == sorted(a.id for a in [taken, *others])
