@@ -89,7 +89,7 @@ def add_day(
         raise SettingsError(
             "Name the closing day (at most 100 characters): customers see the name."
         )
-    row = BranchDay(branch=branch, day=day, is_open=is_open, name=name[:NAME_LIMIT])
+    row = BranchDay(branch_id=branch.id, day=day, is_open=is_open, name=name[:NAME_LIMIT])
     _unless_stranding(session, branch, now, lambda: session.add(row))
 
 
