@@ -3,10 +3,10 @@
 Pages are keyed by the practice's calendar version, which every committed change to one of
 its appointments raises (a session hook), by a settings version that any change to hours,
 absences, types, resources, statuses, branches or their openings and closing days raises,
-and by the minute, because the minimum lead time moves with the clock. So a cached page is never older than a minute,
-nor older than the last booking or settings change. Redis holds it, shared by all web
-processes; without Redis nothing is cached. Booking re-checks availability under the
-resource lock anyway: a stale page cannot double-book.
+and by the minute, because the minimum lead time moves with the clock. So a cached page
+is never older than a minute, nor older than the last booking or settings change. Redis
+holds it, shared by all web processes; without Redis nothing is cached. Booking re-checks
+availability under the resource lock anyway: a stale page cannot double-book.
 """
 
 from __future__ import annotations
