@@ -6,6 +6,7 @@ the guards and filters. Importing the package registers them all.
 
 from console import (  # noqa: F401
     auth,
+    branch_days,
     calendar,
     common,
     coordination,

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,8 +15,8 @@ from clock import utcnow
 from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
-from console.requests import detail_error
-from core import booking, coordination, scheduling, triage, url_dates
+from console.requests import detail_error, overlap_message
+from core import booking, closures, coordination, scheduling, triage, url_dates
 from core.availability import local_instant
 from core.models import (
     Appointment,
@@ -78,6 +79,9 @@ def calendar_context() -> dict:
         "view": view,
         "resources": resources,
         "cells": cells,
+        "closed": closures.for_branch(db.session, branch, days[0], days[-1], str(get_locale()))
+        if branch
+        else {},
         "customers": customers,
         "types": p.appointment_types,
         "declined_count": coordination.declined_counts(db.session, p.id).get(branch.id, 0)
@@ -112,13 +116,17 @@ def create_appointment():
             start,
             user_id=current_user.user.id,
             now=utcnow(),
+            language=str(get_locale()),
         )
     except (triage.NotFound, ValueError):
         db.session.rollback()
         return _calendar_error(_("Please choose a customer, a type, a resource and a valid time."))
     except booking.SlotTaken:
         db.session.rollback()
-        return _calendar_error(_("The time overlaps another appointment of this resource."))
+        return _calendar_error(overlap_message())
+    except scheduling.BranchClosed as closed:
+        db.session.rollback()
+        return _calendar_error(closed_message(closed))
     return redirect(
         url_for(
             "console.calendar",
@@ -135,14 +143,34 @@ def move_appointment(appointment_id: int):
     try:
         resource = get(Resource, id_value(request.form, "resource") or a.resource_id)
         start = _local_start(practice(), request.form.get("date", ""), request.form.get("time", ""))
-        scheduling.move(db.session, a, resource, start, user_id=current_user.user.id, now=utcnow())
+        scheduling.move(
+            db.session,
+            a,
+            resource,
+            start,
+            user_id=current_user.user.id,
+            now=utcnow(),
+            language=str(get_locale()),
+        )
     except (triage.NotFound, ValueError):
         db.session.rollback()
         return detail_error(a, _("Please choose a resource and a valid time."))
     except booking.SlotTaken:
         db.session.rollback()
-        return detail_error(a, _("The time overlaps another appointment of this resource."))
+        return detail_error(a, overlap_message())
+    except scheduling.BranchClosed as closed:
+        db.session.rollback()
+        return detail_error(a, closed_message(closed))
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def closed_message(closed: scheduling.BranchClosed) -> str:
+    return _(
+        "The branch is closed on %(day)s (%(name)s). Open the day under Settings first, "
+        "or choose another day.",
+        day=closed.day.strftime("%d.%m.%Y"),
+        name=closed.name,
+    )
 
 
 def _local_start(p: Practice, day: str, at: str) -> datetime:

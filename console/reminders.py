@@ -117,6 +117,9 @@ def reason(row) -> str:
     known = {
         "customer wants no messages": _("customer wants no messages"),
         "no SMS-capable number or email address": _("no SMS-capable number or email address"),
+        outbox.Skip.BRANCH_CLOSED: _(
+            "the branch is closed that day: move or cancel the appointment"
+        ),
     }
     if row.last_error:
         return known.get(row.last_error, row.last_error)

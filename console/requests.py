@@ -68,7 +68,7 @@ def change_status(appointment_id: int):
         return detail_error(a, _("Please give a reason; the customer's email quotes it."))
     except booking.SlotTaken:
         db.session.rollback()
-        return detail_error(a, _("The time overlaps another appointment of this resource."))
+        return detail_error(a, overlap_message())
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
 
 
@@ -101,3 +101,8 @@ def create_customer(appointment_id: int):
             db.session, a, user_id=current_user.user.id, now=utcnow()
         )
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def overlap_message() -> str:
+    """What a refused staff booking, move or confirmation says: the same for all three."""
+    return _("The time overlaps another appointment of this resource (buffer times included).")

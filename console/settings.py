@@ -4,6 +4,7 @@ absences, logins and the blocklist. Rules live in core.settings."""
 from __future__ import annotations
 
 from flask import current_app, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from clock import utcnow
 from console.blueprint import bp
 from console.common import admin_only, get, id_value, practice
 from console.render import render
-from core import abuse, accounts, numbers
+from core import abuse, accounts, closure_settings, closures, numbers
 from core import settings as rules
 from core.models import (
     AppointmentType,
@@ -60,12 +61,16 @@ def settings_page(errors: dict | None = None, action_error: str | None = None):
         users=users,
         kinds=list(StatusKind),
         format_hours=rules.format_hours,
+        regions={country: closures.subdivisions(country) for country in closures.COUNTRIES},
+        holidays_of=lambda branch: closure_settings.upcoming_holidays(
+            branch, utcnow(), str(get_locale())
+        ),
         action_error=action_error,
         status=422 if errors or action_error else 200,
     )
 
 
-def _settings_action(action):
+def settings_action(action):
     """Run a settings use case; a SettingsError re-renders the page with its message in
     the staff member's language (core has rolled the change back)."""
     if multiline := _multiline_fields():
@@ -97,13 +102,19 @@ def _number(name: str, default: int = 0) -> int:
     return numbers.parse_count(request.form.get(name), default)
 
 
+def _minutes(name: str) -> int:
+    """An optional number of minutes: empty is none, anything but digits is refused (-1)."""
+    raw = request.form.get(name, "").strip()
+    return numbers.parse_count(raw, -1) if raw else 0
+
+
 @bp.post("/settings/statuses/new", defaults={"status_id": None})
 @bp.post("/settings/statuses/<int:status_id>")
 @admin_only
 def save_status(status_id: int | None):
     p = practice()
     status = get(Status, status_id) if status_id else None
-    return _settings_action(
+    return settings_action(
         lambda: rules.save_status(
             db.session,
             p,
@@ -125,7 +136,7 @@ def save_type(type_id: int | None):
     p = practice()
     kind = get(AppointmentType, type_id) if type_id else None
     resource_ids = [i for i in map(numbers.parse_id, request.form.getlist("resources")) if i]
-    return _settings_action(
+    return settings_action(
         lambda: rules.save_type(
             db.session,
             p,
@@ -138,6 +149,8 @@ def save_type(type_id: int | None):
             reminders_allowed=_flag("reminders_allowed"),
             resource_ids=resource_ids,
             initial_status_id=id_value(request.form, "initial_status"),
+            buffer_before=_minutes("buffer_before"),
+            buffer_after=_minutes("buffer_after"),
         )
     )
 
@@ -148,7 +161,7 @@ def save_type(type_id: int | None):
 def save_branch(branch_id: int | None):
     p = practice()
     branch = get(Branch, branch_id) if branch_id else None
-    return _settings_action(lambda: rules.save_branch(db.session, p, branch, request.form))
+    return settings_action(lambda: rules.save_branch(db.session, p, branch, request.form))
 
 
 @bp.post("/settings/resources/new", defaults={"resource_id": None})
@@ -157,7 +170,7 @@ def save_branch(branch_id: int | None):
 def save_resource(resource_id: int | None):
     p = practice()
     resource = get(Resource, resource_id) if resource_id else None
-    return _settings_action(
+    return settings_action(
         lambda: rules.save_resource(
             db.session,
             p,
@@ -174,7 +187,7 @@ def save_resource(resource_id: int | None):
 @admin_only
 def save_hours(resource_id: int):
     resource = get(Resource, resource_id)
-    return _settings_action(
+    return settings_action(
         lambda: rules.save_hours(db.session, resource, request.form.get("hours", ""))
     )
 
@@ -183,7 +196,7 @@ def save_hours(resource_id: int):
 @admin_only
 def add_absence(resource_id: int):
     resource = get(Resource, resource_id)
-    return _settings_action(
+    return settings_action(
         lambda: rules.add_absence(
             db.session,
             resource,

@@ -1,15 +1,20 @@
-"""Free times: working hours minus absences minus active appointments, on a slot grid.
+"""Free times: working hours minus closed days minus absences minus active appointments
+(with their buffers), on a slot grid.
 
 Pure functions of their inputs (no session, no clock). Times of day are wall-clock times in
 the practice's zone; instants are UTC. Slots are generated in wall-clock time and converted
 afterwards, so a day with a DST switch has exactly the hours it really has: on 2026-03-29
 Berlin skips 02:00–03:00, on 2026-10-25 it repeats that hour once (the first one is used).
+
+Buffers (cleaning a cabin, preparing a fitting) block the resource before and after an
+appointment: a slot's blocked time must not overlap another appointment's blocked time. The
+appointment itself must lie in the working hours; its buffers may reach beyond them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +27,12 @@ class Busy:
     end: datetime
     type_id: int = 0
     attendees: int = 1
+    before: timedelta = timedelta(0)
+    after: timedelta = timedelta(0)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Does its blocked time (buffers included) overlap [start, end)?"""
+        return self.start - self.before < end and start < self.end + self.after
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,8 @@ class Rules:
     latest: datetime  # now + horizon (UTC)
     type_id: int = 0
     capacity: int = 1
+    before: timedelta = timedelta(0)  # the type's buffers
+    after: timedelta = timedelta(0)
 
 
 def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime | None:
@@ -57,7 +70,7 @@ def day_slots(
     blocked = [_absence_utc(a, tz) for a in absences]
     day_start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     day_end = day_start + timedelta(hours=26)
-    busy = [b for b in busy if b.start < day_end and b.end > day_start]  # this day's only
+    busy = [b for b in busy if b.overlaps(day_start - rules.before, day_end + rules.after)]
     slots = []
     for opens, closes in hours:
         for start in _grid(day, opens, closes, tz, rules):
@@ -90,8 +103,9 @@ def _absence_utc(absence: tuple[datetime, datetime], tz: ZoneInfo) -> tuple[date
 
 
 def _fits(start: datetime, end: datetime, busy: Sequence[Busy], rules: Rules) -> bool:
-    """Individual types need the interval empty; a group session shares it with itself only."""
-    overlapping = [b for b in busy if b.start < end and start < b.end]
+    """Individual types need the interval and its buffers clear of other appointments and
+    their buffers; a group session shares its time with itself only."""
+    overlapping = [b for b in busy if b.overlaps(start - rules.before, end + rules.after)]
     if not overlapping:
         return True
     if rules.capacity <= 1:
@@ -128,6 +142,7 @@ class WeekGrid:
     days: list[date]
     times: list[time]
     free: dict[tuple[date, time], int]  # (day, wall time) -> resource id to book
+    closed: dict[date, str] = field(default_factory=dict)  # day -> holiday or closing name
 
     def cell(self, day: date, at: time) -> int | None:
         return self.free.get((day, at))
@@ -159,19 +174,24 @@ def week_grid(
     rules: Rules,
 ) -> WeekGrid:
     """Merge the resources' free slots of a week (Monday to Saturday, and Sunday where any
-    resource works on Sundays); the first free resource wins."""
+    resource works on Sundays); the first free resource wins. A day closed for every
+    resource (a holiday of their branch) carries its name."""
     days = 7 if works_sundays(resources) else 6
     dates = [monday + timedelta(days=i) for i in range(days)]
     free: dict[tuple[date, time], int] = {}
     times: set[time] = set()
+    closed: dict[date, str] = {}
     for day in dates:
         for resource in resources:
-            hours = resource.hours.get(day.weekday(), [])
-            for opens, closes in hours:
+            for opens, closes in resource.hours.get(day.weekday(), []):
                 times.update(_wall_times(opens, closes, rules))
+            hours = resource.open_hours(day)
             for start in day_slots(day, tz, hours, resource.absences, resource.busy, rules):
                 free.setdefault((day, start.astimezone(tz).time()), resource.id)
-    return WeekGrid(monday, dates, sorted(times), free)
+        names = {resource.closed.get(day) for resource in resources}
+        if resources and None not in names:
+            closed[day] = min(names)
+    return WeekGrid(monday, dates, sorted(times), free, closed)
 
 
 def _wall_times(opens: time, closes: time, rules: Rules) -> Iterable[time]:
@@ -190,3 +210,8 @@ class ResourceCalendar:
     hours: dict[int, list[tuple[time, time]]]  # weekday -> intervals
     absences: list[tuple[datetime, datetime]]  # naive local
     busy: list[Busy]
+    closed: Mapping[date, str] = field(default_factory=dict)  # its branch's closed days
+
+    def open_hours(self, day: date) -> list[tuple[time, time]]:
+        """The day's working hours; none on a day its branch is closed."""
+        return [] if day in self.closed else self.hours.get(day.weekday(), [])

@@ -4,7 +4,8 @@ A booking, a move or a confirmation first locks the resource's row (`SELECT … 
 PostgreSQL; SQLite serialises writers on its own once the transaction writes), then re-reads
 the resource's active appointments in the interval and checks them against capacity. The
 lock is held until the caller commits, so two transactions for one resource run one after
-the other and the second sees the first's appointment.
+the other and the second sees the first's appointment. The interval is the blocked one: the
+appointment with its type's buffers, against the others' blocked times.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import abuse, availability, effects, events
+from core import abuse, availability, closures, effects, events
 from core.models import (
     Absence,
     Actor,
@@ -59,14 +60,15 @@ def active_overlapping(
     *,
     exclude_id: int | None = None,
 ) -> list[Appointment]:
-    """Appointments of the resource that overlap [start, end) and still hold their slot."""
+    """Appointments of the resource whose blocked time (buffers included) overlaps
+    [start, end) and that still hold their slot."""
     query = (
         select(Appointment)
         .join(Status, Appointment.status_id == Status.id)
         .where(
             Appointment.resource_id == resource_id,
-            Appointment.start < end,
-            Appointment.end > start,
+            Appointment.busy_start < end,
+            Appointment.busy_end > start,
             Status.kind.not_in(FREEING_KINDS),
         )
     )
@@ -87,10 +89,13 @@ def ensure_free(
 ) -> None:
     """Raise SlotTaken unless the interval can take this booking. Call after lock_resource.
 
-    An individual type needs the interval empty. A group type may share it only with the
-    same type at the same start, and only up to its capacity.
+    An individual type needs the interval and its buffers clear of the others' blocked times.
+    A group type may share it only with the same type at the same start, up to its capacity.
     """
-    others = active_overlapping(session, resource_id, start, end, exclude_id=exclude_id)
+    before, after = buffers(kind)
+    others = active_overlapping(
+        session, resource_id, start - before, end + after, exclude_id=exclude_id
+    )
     if not others:
         return
     if kind.capacity > 1 and all(o.type_id == kind.id and o.start == start for o in others):
@@ -100,10 +105,19 @@ def ensure_free(
     raise SlotTaken()
 
 
+def buffers(kind: AppointmentType) -> tuple[timedelta, timedelta]:
+    """The type's buffers before and after an appointment, as it is set now."""
+    return (
+        timedelta(minutes=kind.buffer_before_minutes or 0),
+        timedelta(minutes=kind.buffer_after_minutes or 0),
+    )
+
+
 # --- Reading availability from the database -------------------------------------------------
 
 
 def rules_for(practice: Practice, kind: AppointmentType, now: datetime) -> availability.Rules:
+    before, after = buffers(kind)
     return availability.Rules(
         duration=timedelta(minutes=kind.duration_minutes),
         grid=timedelta(minutes=practice.slot_minutes),
@@ -111,6 +125,8 @@ def rules_for(practice: Practice, kind: AppointmentType, now: datetime) -> avail
         latest=now + timedelta(days=practice.horizon_days),
         type_id=kind.id,
         capacity=kind.capacity,
+        before=before,
+        after=after,
     )
 
 
@@ -127,9 +143,14 @@ def works_sundays(resources: list[Resource]) -> bool:
 
 
 def calendars(
-    session: Session, resources: list[Resource], start: datetime, end: datetime
+    session: Session,
+    resources: list[Resource],
+    start: datetime,
+    end: datetime,
+    language: str = "de",
 ) -> list[availability.ResourceCalendar]:
-    """Each resource's hours, absences and active appointments in [start, end), two queries."""
+    """Each resource's hours, absences, active appointments (with their buffers) and its
+    branch's closed days (named in `language`) in [start, end)."""
     ids = [r.id for r in resources]
     busy: dict[int, list[availability.Busy]] = {i: [] for i in ids}
     rows = session.execute(
@@ -139,17 +160,22 @@ def calendars(
             Appointment.end,
             Appointment.type_id,
             Appointment.attendees,
+            Appointment.busy_start,
+            Appointment.busy_end,
         )
         .join(Status, Appointment.status_id == Status.id)
         .where(
             Appointment.resource_id.in_(ids),
-            Appointment.start < end,
-            Appointment.end > start,
+            Appointment.busy_start < end,
+            Appointment.busy_end > start,
             Status.kind.not_in(FREEING_KINDS),
         )
     )
-    for resource_id, a_start, a_end, type_id, attendees in rows:
-        busy[resource_id].append(availability.Busy(a_start, a_end, type_id, attendees))
+    for resource_id, a_start, a_end, type_id, attendees, b_start, b_end in rows:
+        busy[resource_id].append(
+            availability.Busy(a_start, a_end, type_id, attendees, a_start - b_start, b_end - a_end)
+        )
+    closed = _closed_by_branch(session, resources, start, end, language)
     absences: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
     for absence in session.scalars(select(Absence).where(Absence.resource_id.in_(ids))):
         absences[absence.resource_id].append((absence.starts, absence.ends))
@@ -160,10 +186,27 @@ def calendars(
             hours.setdefault(wh.weekday, []).append((wh.start, wh.end))
         result.append(
             availability.ResourceCalendar(
-                resource.id, hours, absences[resource.id], busy[resource.id]
+                resource.id,
+                hours,
+                absences[resource.id],
+                busy[resource.id],
+                closed[resource.branch_id],
             )
         )
     return result
+
+
+def _closed_by_branch(session, resources, start, end, language) -> dict[int, dict]:
+    """Each branch's closed days between the local dates of `start` and `end`."""
+    closed: dict[int, dict] = {}
+    for resource in resources:
+        if resource.branch_id not in closed:
+            tz = ZoneInfo(resource.practice.timezone)
+            first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+            closed[resource.branch_id] = closures.for_branch(
+                session, resource.branch, first, last, language
+            )
+    return closed
 
 
 def week(
@@ -173,11 +216,12 @@ def week(
     resources: list[Resource],
     monday: date,
     now: datetime,
+    language: str = "de",
 ) -> availability.WeekGrid:
     tz = ZoneInfo(practice.timezone)
     start = datetime.combine(monday, time(0), tzinfo=tz).astimezone(UTC)
     end = start + timedelta(days=8)
-    cals = calendars(session, resources, start, end)
+    cals = calendars(session, resources, start, end, language)
     return availability.week_grid(monday, tz, cals, rules_for(practice, kind, now))
 
 
@@ -187,13 +231,14 @@ def first_free_week(
     kind: AppointmentType,
     resources: list[Resource],
     now: datetime,
+    language: str = "de",
 ) -> availability.WeekGrid | None:
     """The first week, from the current one up to the horizon, that has a free slot."""
     tz = ZoneInfo(practice.timezone)
     monday = availability.first_week(now.astimezone(tz).date(), works_sundays(resources))
     last = (now + timedelta(days=practice.horizon_days)).astimezone(tz).date()
     while monday <= last:
-        grid = week(session, practice, kind, resources, monday, now)
+        grid = week(session, practice, kind, resources, monday, now, language)
         if grid.has_free:
             return grid
         monday += timedelta(days=7)
@@ -235,7 +280,7 @@ def slot_is_offered(
     slots = availability.day_slots(
         day,
         tz,
-        cal.hours.get(day.weekday(), []),
+        cal.open_hours(day),
         cal.absences,
         cal.busy,
         rules_for(practice, kind, now),
@@ -381,6 +426,8 @@ def new_appointment(
         source=source,
         start=start,
         end=start + timedelta(minutes=kind.duration_minutes),
+        buffer_before_minutes=kind.buffer_before_minutes or 0,
+        buffer_after_minutes=kind.buffer_after_minutes or 0,
         created_at=now,
         updated_at=now,
         **details,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import booking
+from core import booking, closures
 from core.models import (
     Actor,
     AppointmentType,
     Branch,
+    BranchDay,
     Channel,
     Customer,
     Practice,
@@ -29,12 +30,19 @@ ADMIN_EMAIL = "admin@demo.example"
 OPENING_HOURS = [(time(9, 0), time(12, 30)), (time(13, 30), time(18, 0))]
 
 TYPES = [
-    # name, minutes, requires approval, capacity, reminders allowed
-    ("Hörtest", 30, False, 1, True),
-    ("Beratung", 60, True, 1, True),
-    ("Batteriewechsel", 15, False, 1, False),
-    ("Gruppenschulung", 90, False, 6, False),
+    # name, minutes, requires approval, capacity, reminders allowed, buffers before/after
+    ("Hörtest", 30, False, 1, True, 0, 0),
+    ("Beratung", 60, True, 1, True, 0, 0),
+    ("Batteriewechsel", 15, False, 1, False, 0, 0),
+    ("Gruppenschulung", 90, False, 6, False, 0, 0),
+    # The cabin is prepared before a fitting and aired after it; the customer sees 45 minutes.
+    ("Hörgeräte-Anpassung", 45, False, 1, True, 15, 10),
 ]
+# The branches are in Berlin. When no public holiday falls in the next weeks, Filiale Mitte
+# gets a closing day of its own two weeks ahead, so the widget shows a closed day anyway.
+STATE = "BE"
+HOLIDAY_WEEKS = 4
+CLOSING_DAY = "Betriebsausflug"
 
 
 # Staff-linked appointments on the next working day, one per reminder rule:
@@ -97,6 +105,8 @@ def seed(
             city="Berlin",
             phone="+49 30 1234567",
             email="mitte@demo.example",
+            country="DE",
+            subdivision=STATE,
         ),
         Branch(
             practice=practice,
@@ -107,6 +117,8 @@ def seed(
             city="Berlin",
             phone="+49 30 7654321",
             email="spandau@demo.example",
+            country="DE",
+            subdivision=STATE,
         ),
     ]
     resources = [
@@ -134,14 +146,15 @@ def seed(
             capacity=capacity,
             reminders_allowed=reminders,
             initial_status=statuses[0] if approval else statuses[2],
+            buffer_before_minutes=before,
+            buffer_after_minutes=after,
         )
-        for i, (name, minutes, approval, capacity, reminders) in enumerate(TYPES)
+        for i, (name, minutes, approval, capacity, reminders, before, after) in enumerate(TYPES)
     ]
-    types[0].resources = resources[:2]
-    types[1].resources = resources[:2]
-    types[2].resources = resources[:2]
-    types[3].resources = resources[2:]
+    for kind in types:
+        kind.resources = resources[2:] if kind.is_group else resources[:2]
     session.add_all([*branches, *resources, *statuses, *types])
+    closed = _closed_days(branches[0], now)
     session.add(
         User(
             practice=practice,
@@ -153,14 +166,33 @@ def seed(
         )
     )
     session.flush()  # appointments take their branch id from their resource
-    _seed_requests(session, practice, types, resources, statuses, now)
+    _seed_requests(session, practice, types, resources, statuses, closed, now)
     if with_reminder_cases:
-        _seed_reminder_cases(session, practice, types, resources, statuses, now)
+        _seed_reminder_cases(session, practice, types, resources, statuses, closed, now)
     session.commit()
     return practice, True
 
 
-def _seed_requests(session, practice, types, resources, statuses, now) -> None:
+def _closed_days(branch: Branch, now: datetime) -> set[date]:
+    """The branch's holidays of the next weeks; when there is none, a closing day of its own
+    (a weekday two weeks ahead), so the demo always shows a closed day soon."""
+    today = now.astimezone(ZoneInfo(branch.practice.timezone)).date()
+    last = today + timedelta(weeks=HOLIDAY_WEEKS)
+    holidays = closures.statutory(branch.country, branch.subdivision, today, last, "de")
+    if holidays:
+        return set(holidays)
+    day = today + timedelta(weeks=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    branch.days.append(BranchDay(day=day, is_open=False, name=CLOSING_DAY))
+    return {day}
+
+
+def _working_day(day: date, closed: set[date]) -> bool:
+    return day.weekday() < 5 and day not in closed
+
+
+def _seed_requests(session, practice, types, resources, statuses, closed, now) -> None:
     """A handful of online requests on the coming working days, so the console has something."""
     tz = ZoneInfo(practice.timezone)
     people = [
@@ -173,7 +205,7 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
     placed = 0
     while placed < len(people):
         day += timedelta(days=1)
-        if day.weekday() >= 5:
+        if not _working_day(day, closed):
             continue
         salutation, first, last, email, phone = people[placed]
         kind = types[placed % 2]
@@ -202,13 +234,13 @@ def _seed_requests(session, practice, types, resources, statuses, now) -> None:
         placed += 1
 
 
-def _seed_reminder_cases(session, practice, types, resources, statuses, now) -> None:
+def _seed_reminder_cases(session, practice, types, resources, statuses, closed, now) -> None:
     """Customers booked by staff for the next working day: an SMS, an email, two skips with
     a reason, and three appointments no reminder is for (group, unconfirmed, not allowed)."""
     practice.reminders_enabled = True
     tz = ZoneInfo(practice.timezone)
     day = now.astimezone(tz).date() + timedelta(days=1)
-    while day.weekday() >= 5:
+    while not _working_day(day, closed):
         day += timedelta(days=1)
     for first, last, email, phone, channel, kind, status, resource, at in REMINDER_CASES:
         customer = Customer(

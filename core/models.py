@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
@@ -225,15 +226,38 @@ class Branch(Base):
     city: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # Whose statutory holidays close the branch: a country (DE, AT, CH; "" for none) and,
+    # optionally, its state or canton as the `holidays` package codes it ("BY", "9", "ZH").
+    country: Mapped[str] = mapped_column(String(2), default="")
+    subdivision: Mapped[str] = mapped_column(String(20), default="")
 
     practice: Mapped[Practice] = relationship(back_populates="branches")
     resources: Mapped[list[Resource]] = relationship(
         back_populates="branch", order_by="Resource.id", cascade="all, delete-orphan"
     )
+    days: Mapped[list[BranchDay]] = relationship(
+        back_populates="branch", order_by="BranchDay.day", cascade="all, delete-orphan"
+    )
 
     @property
     def address(self) -> str:
         return ", ".join(p for p in (self.street, f"{self.postcode} {self.city}".strip()) if p)
+
+
+class BranchDay(Base):
+    """A day the practice sets against the branch's statutory calendar: its own closing day
+    (closed, with a name the widget shows) or an opening on a public holiday (open)."""
+
+    __tablename__ = "branch_day"
+    __table_args__ = (UniqueConstraint("branch_id", "day", name="uq_branch_day_branch_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"))
+    day: Mapped[date] = mapped_column(Date)  # the branch's local date
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(100), default="")
+
+    branch: Mapped[Branch] = relationship(back_populates="days")
 
 
 type_resource = Table(
@@ -331,6 +355,10 @@ class AppointmentType(Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
+    # Time the resource is blocked before and after (cleaning a cabin, preparing a fitting);
+    # the customer sees only the appointment itself.
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     initial_status_id: Mapped[int | None] = mapped_column(ForeignKey("status.id"))
 
     practice: Mapped[Practice] = relationship(back_populates="appointment_types")
@@ -381,11 +409,11 @@ class Appointment(Base):
         Index("ix_appointment_practice_status", "practice_id", "status_id", "start"),
         Index("ix_appointment_start", "start"),  # the reminder scan's window of start times
         # No double booking, whatever the settings and beneath the booking lock: two
-        # slot-holding appointments of one resource never overlap, unless both belong to
-        # the same group session (same slot key). PostgreSQL only (btree_gist).
+        # slot-holding appointments of one resource never overlap, buffers included, unless
+        # both belong to the same group session (same slot key). PostgreSQL only (btree_gist).
         ExcludeConstraint(
             (Column("resource_id"), "="),
-            (func.tstzrange(Column("start"), Column("end")), "&&"),
+            (func.tstzrange(Column("busy_start"), Column("busy_end")), "&&"),
             (Column("slot_key"), "<>"),
             name="ex_appointment_no_overlap",
             using="gist",
@@ -424,6 +452,13 @@ class Appointment(Base):
     # constraint that makes an overlap of two slot-holding appointments impossible.
     holds_slot: Mapped[bool] = mapped_column(Boolean, default=True)
     slot_key: Mapped[str] = mapped_column(String(120), default="")
+    # The type's buffers when it was booked or last moved (a later change of the type applies
+    # to new bookings only, so it never makes two kept appointments overlap), and the time
+    # they block: [start - before, end + after), kept by `_keep_slot_columns`.
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    busy_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy_end: Mapped[datetime] = mapped_column(UTCDateTime)
     anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -466,6 +501,8 @@ def _keep_slot_columns(session: Session, _context, _instances) -> None:
                 obj.language = obj.practice.language
             obj.holds_slot = not obj.status.kind.frees_slot
             obj.slot_key = slot_key(obj)
+            obj.busy_start = obj.start - timedelta(minutes=obj.buffer_before_minutes or 0)
+            obj.busy_end = obj.end + timedelta(minutes=obj.buffer_after_minutes or 0)
 
 
 class StatusChange(Base):
@@ -606,6 +643,7 @@ __all__ = [
     "Base",
     "BlockedContact",
     "Branch",
+    "BranchDay",
     "Channel",
     "CoordinationRequest",
     "Customer",

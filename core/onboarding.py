@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import accounts
+from core import accounts, closures
 from core.models import Branch, Practice, Status, StatusKind
 from core.single_line import is_single_line
 
@@ -96,7 +96,15 @@ def create_practice(
     )
     session.add(practice)
     session.add_all(default_statuses(practice, language))
-    session.add(Branch(practice=practice, name=branch_name.strip(), phone=branch_phone.strip()))
+    holidays = practice.country if practice.country in closures.COUNTRIES else ""
+    session.add(
+        Branch(
+            practice=practice,
+            name=branch_name.strip(),
+            phone=branch_phone.strip(),
+            country=holidays,
+        )
+    )
     session.flush()
     accounts.create_user(
         session,

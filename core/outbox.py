@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from core import closures
 from core.models import (
     Appointment,
     Channel,
@@ -200,6 +201,7 @@ class Skip:
     WITHDRAWN = "the please-confirm request was withdrawn"
     STARTED = "the appointment has already started"
     SAME_DAY = "it would arrive on the appointment's own day"
+    BRANCH_CLOSED = "the branch is closed that day: move or cancel the appointment"
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
@@ -227,8 +229,16 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     if row.kind in CUSTOMER_KINDS and appointment.start <= now:
         return Skip.STARTED
     if row.kind == Kind.REMINDER:
-        return reminder_too_late(appointment, now)
+        return reminder_too_late(appointment, now) or _closed_that_day(session, appointment)
     return None
+
+
+def _closed_that_day(session: Session, appointment: Appointment) -> str | None:
+    """A reminder would send the customer to a closed door (the day became a holiday after
+    booking); staff see the reason in the reminder log and move or cancel the appointment."""
+    if closures.closed_on(session, appointment.branch, appointment.start) is None:
+        return None
+    return Skip.BRANCH_CLOSED
 
 
 def _request_skip_reason(request: CoordinationRequest, now: datetime) -> str | None:

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from core import outbox
+from core import closures, outbox
 from core.models import (
     Appointment,
     AppointmentType,
+    Branch,
     Channel,
     Customer,
     Notification,
@@ -177,7 +178,8 @@ def scan(session: Session, now: datetime) -> int:
         after_id = batch[-1].id
         todo = [a for a in batch if eligible(a, now)]
         done = _existing_keys(session, [a.id for a in todo])
-        written += _write(session, [a for a in todo if key(a) not in done], now)
+        todo = [a for a in todo if key(a) not in done]
+        written += _write(session, todo, _closed_days(session, todo), now)
         session.commit()
 
 
@@ -190,10 +192,24 @@ def _existing_keys(session: Session, ids: list[int]) -> set[str]:
     return set(session.scalars(query))
 
 
-def _row(appointment: Appointment, now: datetime) -> Notification:
+def _closed_days(session: Session, appointments: list[Appointment]) -> set[tuple[int, date]]:
+    """(branch id, local day) of the batch's days on which the branch is closed."""
+    by_branch: dict[int, tuple[Branch, list[date]]] = {}
+    for a in appointments:
+        by_branch.setdefault(a.branch_id, (a.branch, []))[1].append(local_day(a.practice, a.start))
+    return {
+        (branch.id, day)
+        for branch, days in by_branch.values()
+        for day in closures.for_branch(session, branch, min(days), max(days))
+    }
+
+
+def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime) -> Notification:
     """The reminder's outbox row: due at `now` or when the quiet hours end; skipped, with
-    the reason, when no channel reaches the customer or it would leave only on the
-    appointment's own day (booked 21:00 for 07:30 tomorrow, quiet until 08:00)."""
+    the reason, when no channel reaches the customer, it would leave only on the
+    appointment's own day (booked 21:00 for 07:30 tomorrow, quiet until 08:00), or the
+    branch is closed that day (it became a holiday after booking: the customer would come
+    to a closed door; staff see the reason in the reminder log)."""
     practice = appointment.practice
     to = route(practice, appointment.customer)
     leaves = not_before(practice, now)
@@ -207,18 +223,28 @@ def _row(appointment: Appointment, now: datetime) -> Notification:
         payload={"start": appointment.start.isoformat()},
         key=key(appointment),
     )
-    reason = to.reason or outbox.reminder_too_late(appointment, leaves)
+    shut = (appointment.branch_id, local_day(practice, appointment.start)) in closed
+    reason = (
+        to.reason
+        or (outbox.Skip.BRANCH_CLOSED if shut else None)
+        or outbox.reminder_too_late(appointment, leaves)
+    )
     if reason:
         row.state, row.last_error = NotificationState.SKIPPED, reason
     return row
 
 
-def _write(session: Session, appointments: list[Appointment], now: datetime) -> int:
+def _write(
+    session: Session,
+    appointments: list[Appointment],
+    closed: set[tuple[int, date]],
+    now: datetime,
+) -> int:
     """Insert a batch's reminders in one savepoint. When a concurrent scan wrote one of them
     first (the idempotency key is unique), go row by row and leave out what is there."""
     try:
         with session.begin_nested():
-            session.add_all([_row(a, now) for a in appointments])
+            session.add_all([_row(a, closed, now) for a in appointments])
             session.flush()
         return len(appointments)
     except IntegrityError:
@@ -227,7 +253,7 @@ def _write(session: Session, appointments: list[Appointment], now: datetime) -> 
     for appointment in appointments:
         try:
             with session.begin_nested():
-                session.add(_row(appointment, now))
+                session.add(_row(appointment, closed, now))
                 session.flush()
         except IntegrityError:  # the other scan's row stands
             continue

@@ -1,13 +1,17 @@
 """Staff-made appointments: create for a customer and move, under the same lock and rule as
-the widget (core.booking), so staff and customers can never double-book a resource."""
+the widget (core.booking), so staff and customers can never double-book a resource, buffers
+included. Staff may book outside the working hours (they agreed it with the customer), but
+not on a day the branch is closed: nobody would be there, and the reminder scan would hold
+the customer's reminder back. The practice opens such a day explicitly first."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import booking, effects, events, workflow
+from core import booking, closures, effects, events, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -21,6 +25,21 @@ from core.models import (
 )
 
 
+class BranchClosed(Exception):
+    """The branch is closed on that day (a public holiday or the practice's closing day)."""
+
+    def __init__(self, day: date, name: str):
+        super().__init__(f"{day}: {name}")
+        self.day, self.name = day, name
+
+
+def ensure_open(session: Session, resource: Resource, start: datetime, language: str) -> None:
+    """Raise BranchClosed when the resource's branch is closed on the local day of `start`."""
+    name = closures.closed_on(session, resource.branch, start, language)
+    if name is not None:
+        raise BranchClosed(start.astimezone(ZoneInfo(resource.practice.timezone)).date(), name)
+
+
 def create_for_customer(
     session: Session,
     practice: Practice,
@@ -31,9 +50,12 @@ def create_for_customer(
     *,
     user_id: int,
     now: datetime,
+    language: str = "de",
 ) -> Appointment:
-    """A confirmed appointment agreed with the customer (by phone, at the desk)."""
+    """A confirmed appointment agreed with the customer (by phone, at the desk). A
+    BranchClosed names the closure in `language` (the staff member's)."""
     end = start + timedelta(minutes=kind.duration_minutes)
+    ensure_open(session, resource, start, language)
     booking.lock_resource(session, resource.id)
     booking.ensure_free(session, resource.id, kind, start, end)
     status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED)
@@ -62,9 +84,12 @@ def move(
     *,
     user_id: int,
     now: datetime,
+    language: str = "de",
 ) -> None:
-    """Move to another time or resource; the .ics sequence rises so calendars update."""
+    """Move to another time or resource; the .ics sequence rises so calendars update. The
+    moved appointment takes its type's buffers as they are set now, checked at the new time."""
     end = start + (appointment.end - appointment.start)
+    ensure_open(session, resource, start, language)
     booking.lock_resource(session, resource.id)
     booking.ensure_free(
         session,
@@ -79,6 +104,8 @@ def move(
     appointment.resource = resource
     appointment.branch_id = resource.branch_id
     appointment.start, appointment.end = start, end
+    appointment.buffer_before_minutes = appointment.type.buffer_before_minutes or 0
+    appointment.buffer_after_minutes = appointment.type.buffer_after_minutes or 0
     appointment.ics_sequence += 1
     appointment.updated_at = now
     workflow.add_note(

@@ -16,6 +16,7 @@ from functools import wraps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import closures
 from core.models import (
     Absence,
     Appointment,
@@ -166,7 +167,11 @@ def save_type(
     reminders_allowed: bool,
     resource_ids: list[int],
     initial_status_id: int | None,
+    buffer_before: int = 0,
+    buffer_after: int = 0,
 ) -> AppointmentType:
+    """Create or edit a type. Its buffers apply to bookings and moves from now on; booked
+    appointments keep the buffers they were booked with, so no change makes them overlap."""
     name = name.strip()
     if not name or len(name) > 200:
         raise SettingsError("the name is required (at most 200 characters)")
@@ -174,6 +179,8 @@ def save_type(
         raise SettingsError("the duration must be between 5 and 600 minutes")
     if not 1 <= capacity <= 100:
         raise SettingsError("the capacity must be between 1 and 100")
+    if not (0 <= buffer_before <= 240 and 0 <= buffer_after <= 240):
+        raise SettingsError("buffers must be between 0 and 240 minutes")
     resources = [r for b in practice.branches for r in b.resources if r.id in set(resource_ids)]
     if len(resources) != len(set(resource_ids)):
         raise SettingsError("unknown resource")
@@ -194,6 +201,7 @@ def save_type(
         )
         session.add(kind)
     kind.name, kind.duration_minutes, kind.capacity = name, duration, capacity
+    kind.buffer_before_minutes, kind.buffer_after_minutes = buffer_before, buffer_after
     kind.online_bookable, kind.requires_approval = online_bookable, requires_approval
     kind.reminders_allowed, kind.resources, kind.initial_status = (
         reminders_allowed,
@@ -268,7 +276,8 @@ def save_branch(session: Session, practice: Practice, branch, values: dict) -> N
         if len(cleaned[name]) > limit:
             raise SettingsError(f"{name}: at most {limit} characters")
     if branch is None:
-        branch = Branch(practice=practice, name=cleaned["name"])
+        country = practice.country if practice.country in closures.COUNTRIES else ""
+        branch = Branch(practice=practice, name=cleaned["name"], country=country)
         session.add(branch)
     for name, value in cleaned.items():
         setattr(branch, name, value)

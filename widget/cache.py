@@ -1,12 +1,12 @@
 """A shared cache for week pages: every visitor of a practice sees the same free times.
 
 Pages are keyed by the practice's calendar version, which every committed change to one of
-its appointments raises (a session hook), by a settings version that any change to
-hours, absences, types, resources, statuses or branches raises, and by the minute, because
-the minimum lead time moves with the clock. So a cached page is never older than a minute,
-nor older than the last booking or settings change. Redis holds it, shared by all web
-processes; without Redis nothing is cached. Booking re-checks availability under the
-resource lock anyway: a stale page cannot double-book.
+its appointments raises (a session hook), by a settings version that any change to hours,
+absences, types, resources, statuses, branches or their openings and closing days raises,
+and by the minute, because the minimum lead time moves with the clock. So a cached page
+is never older than a minute, nor older than the last booking or settings change. Redis
+holds it, shared by all web processes; without Redis nothing is cached. Booking re-checks
+availability under the resource lock anyway: a stale page cannot double-book.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from core.models import (
     Appointment,
     AppointmentType,
     Branch,
+    BranchDay,
     Practice,
     Resource,
     Status,
@@ -45,7 +46,7 @@ def install(session_class) -> None:
 
 
 # Settings that shape free times; a change to any of them invalidates every cached page.
-SETTINGS = (Absence, AppointmentType, Branch, Practice, Resource, Status, WorkingHours)
+SETTINGS = (Absence, AppointmentType, Branch, BranchDay, Practice, Resource, Status, WorkingHours)
 
 
 def _collect(session: Session, _context) -> None:

@@ -12,6 +12,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from clock import utcnow
@@ -53,6 +54,7 @@ def _week_page(practice: Practice, slug: str):
         asked = {k: request.args[k][:10] for k in ("type", "branch") if k in request.args}
         return redirect(wurl("widget.where", slug=slug, **asked))
     now = utcnow()
+    language = str(get_locale())  # the customer's: holiday names in it
     tz = ZoneInfo(practice.timezone)
     today = now.astimezone(tz).date()
     this_monday = availability.first_week(today, booking.works_sundays(choice.resources))
@@ -68,9 +70,13 @@ def _week_page(practice: Practice, slug: str):
                     date=day_format(last_day, "long"),
                 ),
             )
-        grid = booking.week(db.session, practice, choice.kind, choice.resources, monday, now)
+        grid = booking.week(
+            db.session, practice, choice.kind, choice.resources, monday, now, language
+        )
     else:
-        grid = booking.first_free_week(db.session, practice, choice.kind, choice.resources, now)
+        grid = booking.first_free_week(
+            db.session, practice, choice.kind, choice.resources, now, language
+        )
     if grid is None:
         return render_template(
             "widget/week.html", practice=practice, choice=choice, grid=None, last_day=last_day

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import booking, outbox, reminders
-from core.models import Actor, Channel, Customer, Notification, NotificationState, StatusKind
+from core.models import (
+    Actor,
+    BranchDay,
+    Channel,
+    Customer,
+    Notification,
+    NotificationState,
+    StatusKind,
+)
 from core.workflow import change_status
 from harness.appointments import book, demo_practice, status
 from harness.processes import burst_process, finish, worker_env
@@ -274,9 +282,34 @@ def test_a_batch_meeting_another_scans_row_writes_the_rest_row_by_row(session, n
     practice = enabled_practice(session, now)
     taken = linked(session, practice, now, tomorrow(now))
     others = [linked(session, practice, now, tomorrow(now, hour)) for hour in (10, 11)]
-    assert reminders._write(session, [taken], now) == 1
+    assert reminders._write(session, [taken], set(), now) == 1
     session.commit()
-    assert reminders._write(session, [taken, *others], now) == 2
+    assert reminders._write(session, [taken, *others], set(), now) == 2
     session.commit()
     rows = reminder_rows(session)
     assert sorted(r.appointment_id for r in rows) == sorted(a.id for a in [taken, *others])
+
+
+def test_no_reminder_sends_a_customer_to_a_closed_branch(session, now):
+    """A day that became closed after booking (a new statutory holiday, a state changed
+    before the rule against stranding existed): the scan skips the reminder with a reason
+    staff read in the reminder log, and so does delivery when the day closes in between."""
+    practice = enabled_practice(session, now)
+    closed_day = linked(session, practice, now, tomorrow(now))
+    session.add(
+        BranchDay(branch_id=closed_day.branch_id, day=tomorrow(now).date(), name="Trauertag")
+    )
+    session.commit()
+    assert reminders.scan(session, now) == 1
+    (row,) = reminder_rows(session)
+    assert (row.state, row.last_error) == (NotificationState.SKIPPED, outbox.Skip.BRANCH_CLOSED)
+
+    later = now + timedelta(days=1)
+    open_day = linked(session, practice, later, tomorrow(later))
+    assert reminders.scan(session, later) == 1
+    queued = reminder_rows(session)[-1]
+    assert queued.appointment_id == open_day.id and queued.state is NotificationState.PENDING
+    session.add(BranchDay(branch_id=open_day.branch_id, day=tomorrow(later).date(), name="Sturm"))
+    session.commit()
+    assert deliver(session, queued, later) is outbox.Delivery.SKIPPED
+    assert queued.last_error == outbox.Skip.BRANCH_CLOSED

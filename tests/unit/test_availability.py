@@ -146,3 +146,88 @@ def test_week_grid_picks_the_first_free_resource_and_marks_days_without_hours():
     assert grid.cell(MONDAY, time(9)) == 2
     assert grid.cell(MONDAY + timedelta(days=5), time(9)) is None
     assert [d.weekday() for d in grid.days] == [0, 1, 2, 3, 4, 5]
+
+
+# Buffers: a type's time before and after blocks the resource, never shown as the slot.
+
+
+def buffered(minutes=30, before=0, after=0, **kw):
+    base = rules(minutes=minutes, **kw)
+    return Rules(
+        base.duration,
+        base.grid,
+        base.earliest,
+        base.latest,
+        type_id=base.type_id,
+        capacity=base.capacity,
+        before=timedelta(minutes=before),
+        after=timedelta(minutes=after),
+    )
+
+
+def an_appointment(hh, mm, minutes=30, before=0, after=0, type_id=2):
+    start = berlin(MONDAY, hh, mm)
+    return Busy(
+        start,
+        start + timedelta(minutes=minutes),
+        type_id,
+        1,
+        timedelta(minutes=before),
+        timedelta(minutes=after),
+    )
+
+
+BUFFER_CASES = {
+    "another appointment's after-buffer blocks the next slot": dict(
+        busy=[an_appointment(9, 0, after=15)], rules=buffered(), want=["10:00", "10:30"]
+    ),
+    "another appointment's before-buffer blocks the slot ending at its start": dict(
+        busy=[an_appointment(10, 0, before=15)], rules=buffered(), want=["09:00", "10:30"]
+    ),
+    "the slot's own after-buffer must be clear of the next appointment": dict(
+        busy=[an_appointment(10, 0)], rules=buffered(after=15), want=["09:00", "10:30"]
+    ),
+    "the slot's own before-buffer must be clear of the previous appointment": dict(
+        busy=[an_appointment(9, 0)], rules=buffered(before=15), want=["10:00", "10:30"]
+    ),
+    "buffers may reach beyond the working hours": dict(
+        busy=[], rules=buffered(before=30, after=30), want=["09:00", "09:30", "10:00", "10:30"]
+    ),
+    "two buffers may not overlap each other either": dict(
+        busy=[an_appointment(9, 0, after=10)],
+        rules=buffered(before=10),
+        want=["10:00", "10:30"],
+    ),
+    "a group session shares its time with itself, buffers and all": dict(
+        busy=[an_appointment(9, 0, minutes=60, before=15, after=15, type_id=1)],
+        rules=buffered(minutes=60, before=15, after=15, capacity=3, grid=60),
+        want=["09:00"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BUFFER_CASES.values(), ids=BUFFER_CASES.keys())
+def test_buffers_block_the_resource(case):
+    slots = day_slots(MONDAY, BERLIN, [(time(9), time(11))], [], case["busy"], case["rules"])
+    assert local_times(slots) == case["want"]
+
+
+# Closed days: a holiday or closing day of the branch has no slots and carries its name.
+
+
+def test_a_closed_day_has_no_slots_and_the_week_names_it():
+    tuesday = MONDAY + timedelta(days=1)
+    hours = {d: [(time(9), time(10))] for d in range(5)}
+    calendar = ResourceCalendar(1, hours, [], [], {tuesday: "Betriebsausflug"})
+    grid = week_grid(MONDAY, BERLIN, [calendar], rules(minutes=60, grid=60))
+    assert grid.closed == {tuesday: "Betriebsausflug"}
+    assert grid.cell(tuesday, time(9)) is None and grid.cell(MONDAY, time(9)) == 1
+    assert grid.times == [time(9)]  # the row stays: other days have it
+
+
+def test_a_day_is_named_closed_only_when_every_resource_is_closed():
+    hours = {0: [(time(9), time(10))]}
+    closed = ResourceCalendar(1, hours, [], [], {MONDAY: "Heiligabend"})
+    open_ = ResourceCalendar(2, hours, [], [])
+    grid = week_grid(MONDAY, BERLIN, [closed, open_], rules(minutes=60, grid=60))
+    assert grid.closed == {} and grid.cell(MONDAY, time(9)) == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -329,6 +329,12 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
     session.add(absence)
     session.commit()
     a_ids["absence_id"] = absence.id
+    from core.models import BranchDay
+
+    closing = BranchDay(branch_id=a_ids["branch_id"], day=date(2026, 12, 31), name="Silvester")
+    session.add(closing)
+    session.commit()
+    a_ids["day_id"] = closing.id
     from core import outbox
 
     a_ids["notification_id"] = (
