@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 
 from tests.e2e.conftest import axe_violations, book_in_widget, fill_details, start_server
 
+# Browser tests run on PostgreSQL only, except the concurrency test: SQLite serialises its
+# writers by a lock of its own, which that test exercises through real gunicorn workers.
 pytestmark = pytest.mark.e2e
 FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
 
@@ -101,6 +103,7 @@ def test_a_customer_without_javascript_books_through_the_whole_flow(server, page
     assert status == 413 and "Hörakustik Sonnenschein" in body  # in a fresh process, no 500
 
 
+@pytest.mark.postgresql_only
 def test_a_kind_offered_at_one_branch_goes_straight_to_its_week(server, page_without_js):
     page = page_without_js
     page.goto(server.url + "/w/demo/")
@@ -117,6 +120,7 @@ def test_a_kind_offered_at_one_branch_goes_straight_to_its_week(server, page_wit
     assert "Filiale Mitte" in page.locator(".summary").inner_text()
 
 
+@pytest.mark.postgresql_only
 def test_an_empty_submit_names_every_missing_field_and_links_to_it(server, page_without_js):
     page = page_without_js
     page.goto(server.url + "/w/demo/week?type=1&branch=1")
@@ -142,10 +146,10 @@ def patient_server(database_url, tmp_path, redis_conn):
     """A server whose minimum fill time no quick customer can meet."""
     server = start_server(database_url, tmp_path, {"WIDGET_MIN_FILL_SECONDS": "600"}, workers=1)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
+@pytest.mark.postgresql_only
 def test_a_fast_submit_comes_back_as_the_filled_form(patient_server, page_without_js):
     page = page_without_js
     page.goto(patient_server.url + "/w/demo/week?type=1&branch=1")
