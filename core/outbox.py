@@ -25,6 +25,8 @@ from core.models import (
     CoordinationRequest,
     Notification,
     NotificationState,
+    OfferState,
+    WaitlistOffer,
 )
 
 
@@ -41,6 +43,10 @@ class Kind:
     COORDINATION_REQUEST = "coordination_request"
     COORDINATION_UPDATE = "coordination_update"
     REMINDER = "reminder"
+    RESCHEDULED = "rescheduled"  # the customer moved their appointment: the new time
+    STAFF_CUSTOMER_RESCHEDULED = "staff_customer_rescheduled"
+    WAITLIST_OFFER = "waitlist_offer"  # an earlier time is free: take it (core.waitlist)
+    WAITLIST_GONE = "waitlist_gone"  # the offered time was taken by someone else
 
 
 # Messages to the customer (and the recipients of their please-confirm emails): written in the
@@ -53,8 +59,14 @@ CUSTOMER_KINDS = frozenset(
         Kind.REMINDER,
         Kind.COORDINATION_REQUEST,
         Kind.COORDINATION_UPDATE,
+        Kind.RESCHEDULED,
+        Kind.WAITLIST_OFFER,
+        Kind.WAITLIST_GONE,
     }
 )
+# Messages about one start time (payload "start"): once the appointment moved on, a newer
+# message speaks of its new time and this one is skipped.
+TIMED_KINDS = frozenset({Kind.REMINDER, Kind.RESCHEDULED})
 
 
 def customer_email(appointment: Appointment) -> str:
@@ -200,6 +212,7 @@ class Skip:
     WITHDRAWN = "the please-confirm request was withdrawn"
     STARTED = "the appointment has already started"
     SAME_DAY = "it would arrive on the appointment's own day"
+    OFFER_GONE = "the offered time is taken or the offer has expired"
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
@@ -219,8 +232,8 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     if appointment.blocked:
         return Skip.NO_LONGER_DUE
     made_for = (row.payload or {}).get("start")
-    if row.kind == Kind.REMINDER and made_for and made_for != appointment.start.isoformat():
-        return Skip.NO_LONGER_DUE  # moved since: the scan writes a new reminder for the new time
+    if row.kind in TIMED_KINDS and made_for and made_for != appointment.start.isoformat():
+        return Skip.NO_LONGER_DUE  # moved since: a newer message speaks of the new time
     cancelled = appointment.status.kind.frees_slot
     if cancelled != (row.kind in CANCELLATION_KINDS):
         return Skip.NO_LONGER_DUE
@@ -228,7 +241,27 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
         return Skip.STARTED
     if row.kind == Kind.REMINDER:
         return reminder_too_late(appointment, now)
+    if row.kind == Kind.WAITLIST_OFFER:
+        return _offer_skip_reason(session, row, now)
     return None
+
+
+def _offer_skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
+    """An offer leaves only while it is open, unexpired and its time still free."""
+    offer = session.get(WaitlistOffer, (row.payload or {}).get("offer", 0))
+    if offer is None or offer.state is not OfferState.OPEN or now >= offer.expires_at:
+        return Skip.OFFER_GONE
+    taken = session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.resource_id == offer.resource_id,
+            Appointment.start < offer.end,
+            Appointment.end > offer.start,
+            Appointment.holds_slot.is_(True),
+        )
+        .limit(1)
+    )
+    return Skip.OFFER_GONE if taken is not None else None
 
 
 def _request_skip_reason(request: CoordinationRequest, now: datetime) -> str | None:

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import booking, effects, events, workflow
+from core import booking, moving
 from core.models import (
     Actor,
     Appointment,
     AppointmentType,
     Customer,
-    NoteKind,
     Practice,
     Resource,
     Source,
@@ -63,30 +62,9 @@ def move(
     user_id: int,
     now: datetime,
 ) -> None:
-    """Move to another time or resource; the .ics sequence rises so calendars update."""
-    end = start + (appointment.end - appointment.start)
-    booking.lock_resource(session, resource.id)
-    booking.ensure_free(
-        session,
-        resource.id,
-        appointment.type,
-        start,
-        end,
-        exclude_id=appointment.id,
-        attendees=appointment.attendees,
+    """Move to another time or resource (any free time: staff agreed it with the customer);
+    the .ics sequence rises so calendars update."""
+    ask = moving.Move(
+        appointment.id, start, [resource], Actor.USER, offered_only=False, user_id=user_id
     )
-    old = appointment.start
-    appointment.resource = resource
-    appointment.branch_id = resource.branch_id
-    appointment.start, appointment.end = start, end
-    appointment.ics_sequence += 1
-    appointment.updated_at = now
-    workflow.add_note(
-        appointment,
-        NoteKind.MOVED,
-        {"old": old.isoformat(), "new": start.isoformat()},
-        now=now,
-        user_id=user_id,
-    )
-    effects.record(session, [events.AppointmentMoved(appointment.id)], now)
-    booking.commit(session)
+    moving.move(session, ask, now)

@@ -19,10 +19,10 @@ from core.models import Appointment, Practice
 from extensions import db
 
 
-def load_appointment(slug: str, token: str) -> Appointment:
+def load_appointment(slug: str, token: str, purpose: str = tokens.Purpose.CANCEL) -> Appointment:
     """The appointment the token names, within the practice the URL names, or a 4xx page."""
     try:
-        appointment_id, practice_id = links.read_customer_token(token)
+        appointment_id, practice_id = links.read_customer_token(token, purpose)
     except tokens.ExpiredToken:
         abort(link_problem("expired", 410))
     except tokens.BadToken:

@@ -52,6 +52,13 @@ def _week_page(practice: Practice, slug: str):
     choice = Choice.from_request(practice)
     if not choice.complete:
         return redirect(wurl("widget.entry", slug=slug, **choice.params()))
+    return week_page(practice, choice)
+
+
+def week_page(practice: Practice, choice: Choice, template: str = "widget/week.html", **extra):
+    """The grid of the chosen type and branch: the requested `week`, else the first with a
+    free time. Its links are relative, so a page that extends the template under another
+    path (the reschedule grid) keeps the customer there."""
     now = utcnow()
     tz = ZoneInfo(practice.timezone)
     today = now.astimezone(tz).date()
@@ -73,12 +80,12 @@ def _week_page(practice: Practice, slug: str):
         grid = booking.first_free_week(db.session, practice, choice.kind, choice.resources, now)
     if grid is None:
         return render_template(
-            "widget/week.html", practice=practice, choice=choice, grid=None, last_day=last_day
+            template, practice=practice, choice=choice, grid=None, last_day=last_day, **extra
         )
     prev_week = grid.monday - timedelta(days=7)
     next_week = grid.monday + timedelta(days=7)
     return render_template(
-        "widget/week.html",
+        template,
         practice=practice,
         choice=choice,
         grid=grid,
@@ -86,6 +93,7 @@ def _week_page(practice: Practice, slug: str):
         prev_week=prev_week if prev_week >= this_monday else None,
         next_week=next_week if next_week <= last_day else None,
         slot_label=_slot_label,
+        **extra,
     )
 
 

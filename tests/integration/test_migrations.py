@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import column, create_engine, select, table, text
+from sqlalchemy import column, create_engine, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -82,7 +82,16 @@ def an_appointment(conn) -> tuple[int, int]:
     tables, now = Base.metadata.tables, datetime(2026, 12, 1, 8, tzinfo=UTC)
 
     def insert(into, /, **values):
-        return conn.execute(tables[into].insert().values(**values)).inserted_primary_key[0]
+        """The models' defaults only for the columns 0003 has (later revisions add more)."""
+        model, existing = tables[into], {c["name"] for c in inspect(conn).get_columns(into)}
+        defaults = {
+            c.name: c.default.arg if c.default.is_scalar else c.default.arg(None)
+            for c in model.c
+            if c.default is not None and c.name in existing
+        }
+        row = {**defaults, **values}
+        shape = table(into, column("id"), *[column(k, model.c[k].type) for k in row])
+        return conn.execute(shape.insert().values(**row).returning(shape.c.id)).scalar_one()
 
     practice = insert("practice", slug="alt", name="Altbestand", created_at=now)
     branch = insert("branch", practice_id=practice, name="Mitte")
