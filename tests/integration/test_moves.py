@@ -36,10 +36,11 @@ def s(database_url):
     engine.dispose()
 
 
-def waiting_on_locks(engine, count: int) -> None:
-    """Block until `count` other backends wait for a lock (no sleeps: the database says)."""
+def waiting_on_locks(engine, count: int, threads: list[threading.Thread], errors: list) -> None:
+    """Block until `count` other backends wait for a lock (no sleeps: the database says),
+    or fail when a contender ended without queueing (with what it raised)."""
     with engine.connect() as conn:
-        for _ in range(100_000):
+        while True:
             waiting = conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
@@ -48,7 +49,23 @@ def waiting_on_locks(engine, count: int) -> None:
             ).scalar_one()
             if waiting >= count:
                 return
-        raise AssertionError("the contenders never queued for the lock")
+            assert all(t.is_alive() for t in threads), f"a contender ended early: {errors!r}"
+
+
+def contenders(*targets) -> tuple[list[threading.Thread], list[BaseException]]:
+    """Threads for the racing calls; exceptions they raise are collected, not lost."""
+    errors: list[BaseException] = []
+
+    def guarded(target):
+        def run():
+            try:
+                target()
+            except BaseException as error:  # noqa: BLE001 - reported by the test
+                errors.append(error)
+
+        return run
+
+    return [threading.Thread(target=guarded(t)) for t in targets], errors
 
 
 def test_reschedules_and_a_booking_of_one_time_one_wins_the_others_are_told(pg):
@@ -93,15 +110,15 @@ def test_reschedules_and_a_booking_of_one_time_one_wins_the_others_are_told(pg):
 
     with Session(pg) as blocker:  # holds the first cabin's lock until all three queue
         blocker.scalars(select(Resource).where(Resource.id <= cabin).with_for_update()).all()
-        threads = [threading.Thread(target=reschedule, args=(i,)) for i in ids]
-        threads.append(threading.Thread(target=book_online))
+        threads, errors = contenders(*(lambda i=i: reschedule(i) for i in ids), book_online)
         for thread in threads:
             thread.start()
-        waiting_on_locks(pg, 3)
+        waiting_on_locks(pg, 3, threads, errors)
         blocker.rollback()
     for thread in threads:
         thread.join(timeout=30)
 
+    assert errors == []
     assert sorted(outcomes).count("taken") == 2 and len(outcomes) == 3
     with Session(pg) as check:
         at_nine = check.scalars(
