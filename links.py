@@ -1,5 +1,5 @@
-"""The customer's links in pages and emails: the cancel page, the `.ics` download and the
-answer links of a please-confirm email.
+"""The customer's links in pages and emails: the cancel and reschedule pages, the `.ics`
+download and the answer links of a please-confirm email.
 
 Both the widget (which serves these pages) and notifications (whose emails carry them) build
 them here, so neither imports the other. Only endpoint names tie this module to the widget.
@@ -20,24 +20,22 @@ from flask import current_app, url_for
 from sqlalchemy.orm import object_session
 
 from core import coordination, tokens
-from core.models import Appointment, CoordinationRequest, Practice
+from core.models import Appointment, CoordinationRequest, Practice, WaitlistOffer
 
 MAX_AGE = 400 * 24 * 3600  # longer than any booking horizon
 
 
-def customer_token(appointment: Appointment) -> str:
+def customer_token(appointment: Appointment, purpose: str = tokens.Purpose.CANCEL) -> str:
     return tokens.sign(
         current_app.config["SECRET_KEY"],
-        tokens.Purpose.CANCEL,
+        purpose,
         {"a": appointment.id, "p": appointment.practice_id},
     )
 
 
-def read_customer_token(token: str) -> tuple[int, int]:
+def read_customer_token(token: str, purpose: str = tokens.Purpose.CANCEL) -> tuple[int, int]:
     """(appointment id, practice id), or raise tokens.BadToken / tokens.ExpiredToken."""
-    data = tokens.read(
-        current_app.config["SECRET_KEY"], tokens.Purpose.CANCEL, token, max_age=MAX_AGE
-    )
+    data = tokens.read(current_app.config["SECRET_KEY"], purpose, token, max_age=MAX_AGE)
     if not isinstance(data, dict) or not {"a", "p"} <= data.keys():
         raise tokens.BadToken()
     return int(data["a"]), int(data["p"])
@@ -45,6 +43,39 @@ def read_customer_token(token: str) -> tuple[int, int]:
 
 def cancel_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
     return _appointment_url("widget.cancel", appointment, external, lang)
+
+
+def reschedule_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
+    """The "Termin verschieben" link: a token of its own purpose (a cancel token does not
+    open it, nor it the cancel page); the page refuses after the cancellation deadline."""
+    return _appointment_url(
+        "widget.reschedule", appointment, external, lang, tokens.Purpose.RESCHEDULE
+    )
+
+
+def waitlist_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
+    """The "tell me of an earlier time" page of an appointment (join, change the day, leave)."""
+    return _appointment_url("widget.waitlist", appointment, external, lang, tokens.Purpose.WAITLIST)
+
+
+def offer_url(offer: WaitlistOffer) -> str:
+    """The external link of a waitlist offer email: it names the offer, which expires."""
+    token = tokens.sign(
+        current_app.config["SECRET_KEY"],
+        tokens.Purpose.WAITLIST_OFFER,
+        {"o": offer.id, "p": offer.practice_id},
+    )
+    practice = object_session(offer).get(Practice, offer.practice_id)
+    return external_url("widget.offer", {"slug": practice.slug, "token": token})
+
+
+def read_offer_token(token: str) -> tuple[int, int]:
+    """(offer id, practice id), or raise tokens.BadToken / tokens.ExpiredToken."""
+    secret = current_app.config["SECRET_KEY"]
+    data = tokens.read(secret, tokens.Purpose.WAITLIST_OFFER, token, max_age=MAX_AGE)
+    if not isinstance(data, dict) or not {"o", "p"} <= data.keys():
+        raise tokens.BadToken()
+    return int(data["o"]), int(data["p"])
 
 
 def ics_url(appointment: Appointment, *, external: bool = False, lang: str | None = None):
@@ -58,8 +89,11 @@ def confirm_url(request_: CoordinationRequest, action: coordination.Action) -> s
     return external_url("widget.confirm", {"slug": practice.slug, "token": token})
 
 
-def _appointment_url(endpoint: str, appointment: Appointment, external: bool, lang) -> str:
-    values = {"slug": appointment.practice.slug, "token": customer_token(appointment), "lang": lang}
+def _appointment_url(
+    endpoint: str, appointment: Appointment, external: bool, lang, purpose=tokens.Purpose.CANCEL
+) -> str:
+    token = customer_token(appointment, purpose)
+    values = {"slug": appointment.practice.slug, "token": token, "lang": lang}
     return external_url(endpoint, values) if external else url_for(endpoint, **values)
 
 

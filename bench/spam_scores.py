@@ -68,8 +68,13 @@ def mails(language: str) -> list[tuple[str, object]]:
         outbox.Kind.STAFF_DECLINED,
         outbox.Kind.COORDINATION_UPDATE,
         outbox.Kind.REMINDER,
+        outbox.Kind.RESCHEDULED,
+        outbox.Kind.STAFF_CUSTOMER_RESCHEDULED,
     ):
-        row = outbox.add(db.session, appointment, kind, appointment.customer.email, now=NOW)
+        moved = {"old": (start - timedelta(days=1)).isoformat(), "start": start.isoformat()}
+        row = outbox.add(
+            db.session, appointment, kind, appointment.customer.email, now=NOW, payload=moved
+        )
         if kind in (outbox.Kind.STAFF_DECLINED, outbox.Kind.COORDINATION_UPDATE):
             row.coordination_request_id = request.id
     db.session.flush()

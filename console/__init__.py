@@ -17,6 +17,7 @@ from console import (  # noqa: F401
     reminders,
     requests,
     settings,
+    waitlist,
 )
 from console.blueprint import bp
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from clock import utcnow
 from console.blueprint import bp
-from console.common import get, id_value, practice
+from console.common import chosen_branch, get, id_value, practice
 from console.render import render
 from console.requests import detail_error, overlap_message
 from core import booking, closures, coordination, scheduling, triage, url_dates
@@ -32,9 +32,7 @@ from extensions import db
 def calendar_context() -> dict:
     p = practice()
     tz = ZoneInfo(p.timezone)
-    branches = p.branches
-    branch_id = id_value(request.args, "branch")
-    branch = next((b for b in branches if b.id == branch_id), branches[0] if branches else None)
+    branch = chosen_branch(p)
     today = utcnow().astimezone(tz).date()
     try:
         day = url_dates.parse_day(request.args.get("date", ""), today)
@@ -72,7 +70,7 @@ def calendar_context() -> dict:
     ).all()
     return {
         "practice": p,
-        "branches": branches,
+        "branches": p.branches,
         "branch": branch,
         "day": day,
         "days": days,

@@ -48,6 +48,12 @@ def practice() -> Practice:
     return db.session.get(Practice, current_user.practice_id)
 
 
+def chosen_branch(p: Practice):
+    """The branch `?branch=` names, else the practice's first (pages shown per branch)."""
+    branch_id = id_value(request.args, "branch")
+    return next((b for b in p.branches if b.id == branch_id), p.branches[0] if p.branches else None)
+
+
 def get(model, row_id: int):
     """A row of the logged-in user's practice, or 404."""
     return triage.owned(db.session, model, row_id, current_user.practice_id)

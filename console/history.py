@@ -40,8 +40,24 @@ def _moved(params: Params, zone: ZoneInfo) -> str:
     return _("moved from %(old)s to %(new)s", old=old, new=new)
 
 
+def _rescheduled(params: Params, zone: ZoneInfo) -> str:
+    old, new = _instant(params["old"], zone), _instant(params["new"], zone)
+    return _("moved by the customer from %(old)s to %(new)s", old=old, new=new)
+
+
+def _waitlist_claimed(params: Params, zone: ZoneInfo) -> str:
+    old, new = _instant(params["old"], zone), _instant(params["new"], zone)
+    return _(
+        "moved by the customer to an earlier time from the waiting list, from %(old)s to %(new)s",
+        old=old,
+        new=new,
+    )
+
+
 TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
     NoteKind.MOVED: _moved,
+    NoteKind.RESCHEDULED: _rescheduled,
+    NoteKind.WAITLIST_CLAIMED: _waitlist_claimed,
     NoteKind.CUSTOMER_LINKED: lambda p, _zone: _("customer linked: %(name)s", name=p["name"]),
     NoteKind.CUSTOMER_CREATED: lambda p, _zone: _("customer created: %(name)s", name=p["name"]),
     NoteKind.CUSTOMER_MERGED: lambda p, _zone: _("customer merged: %(name)s", name=p["name"]),

@@ -147,6 +147,7 @@ def save_type(type_id: int | None):
             online_bookable=_flag("online_bookable"),
             requires_approval=_flag("requires_approval"),
             reminders_allowed=_flag("reminders_allowed"),
+            reschedulable=_flag("reschedulable"),
             resource_ids=resource_ids,
             initial_status_id=id_value(request.form, "initial_status"),
             buffer_before=_minutes("buffer_before"),

@@ -148,12 +148,15 @@ def calendars(
     start: datetime,
     end: datetime,
     language: str = "de",
+    *,
+    exclude_id: int | None = None,
 ) -> list[availability.ResourceCalendar]:
     """Each resource's hours, absences, active appointments (with their buffers) and its
-    branch's closed days (named in `language`) in [start, end)."""
+    branch's closed days (named in `language`) in [start, end); with `exclude_id` an
+    appointment being moved does not block its own new time."""
     ids = [r.id for r in resources]
     busy: dict[int, list[availability.Busy]] = {i: [] for i in ids}
-    rows = session.execute(
+    query = (
         select(
             Appointment.resource_id,
             Appointment.start,
@@ -171,7 +174,9 @@ def calendars(
             Status.kind.not_in(FREEING_KINDS),
         )
     )
-    for resource_id, a_start, a_end, type_id, attendees, b_start, b_end in rows:
+    if exclude_id is not None:
+        query = query.where(Appointment.id != exclude_id)
+    for resource_id, a_start, a_end, type_id, attendees, b_start, b_end in session.execute(query):
         busy[resource_id].append(
             availability.Busy(a_start, a_end, type_id, attendees, a_start - b_start, b_end - a_end)
         )
@@ -271,12 +276,16 @@ def slot_is_offered(
     resource: Resource,
     start: datetime,
     now: datetime,
+    *,
+    exclude_id: int | None = None,
 ) -> bool:
-    """Whether `start` is a bookable slot of this resource (hours, absences, bookings, rules)."""
+    """Whether `start` is a bookable slot of this resource (hours, absences, bookings, rules);
+    `exclude_id` is an appointment being moved, which does not stand in its own way."""
     tz = ZoneInfo(practice.timezone)
     day = start.astimezone(tz).date()
     day_begin = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    (cal,) = calendars(session, [resource], day_begin, day_begin + timedelta(days=1, hours=2))
+    day_end = day_begin + timedelta(days=1, hours=2)
+    (cal,) = calendars(session, [resource], day_begin, day_end, exclude_id=exclude_id)
     slots = availability.day_slots(
         day,
         tz,

@@ -21,6 +21,7 @@ from core.models import (
     Role,
     Source,
     User,
+    WaitlistEntry,
     WorkingHours,
 )
 from core.onboarding import default_statuses
@@ -193,7 +194,8 @@ def _working_day(day: date, closed: set[date]) -> bool:
 
 
 def _seed_requests(session, practice, types, resources, statuses, closed, now) -> None:
-    """A handful of online requests on the coming working days, so the console has something."""
+    """A handful of online requests on the coming working days, so the console has something
+    (one of them waiting for an earlier time)."""
     tz = ZoneInfo(practice.timezone)
     people = [
         ("Frau", "Erika", "Mustermann", "erika@example.org", "+4915112345678"),
@@ -231,6 +233,12 @@ def _seed_requests(session, practice, types, resources, statuses, closed, now) -
             consent_privacy_url=practice.privacy_policy_url,
         )
         appointment.updated_at = now
+        if placed == 2:  # Anna Weber would rather come earlier: the console's waiting list
+            session.add(
+                WaitlistEntry(
+                    practice_id=practice.id, appointment=appointment, until=day, created_at=now
+                )
+            )
         placed += 1
 
 

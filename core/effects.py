@@ -17,7 +17,11 @@ The rules it holds:
   nothing;
 - a cancelled or declined appointment leaves the please-confirm requests still in their grace
   (the others in the bundle are still asked; a request left empty is withdrawn);
-- after a request was sent, a move reaches its recipients as an update.
+- after a request was sent, a move reaches its recipients as an update;
+- a customer who moved their appointment gets the new time (with the calendar update) and
+  the staff are told; every move re-plans the reminder for the new time;
+- a time freed by a cancellation, a decline or a move is offered to the waiting list of its
+  type and branch; a time taken by a booking or a move ends the offers on it (core.waitlist).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core import events
+from core import events, reminders, waitlist
 from core.models import (
     Actor,
     Appointment,
@@ -88,6 +92,41 @@ def _moved(session, event: events.AppointmentMoved, a: Appointment, now) -> None
             row = add(session, a, Kind.COORDINATION_UPDATE, address, now=now, key=key)
             if row is not None:
                 row.coordination_request_id = request.id
+
+
+def _moved_by_customer(session, event: events.AppointmentMoved, a: Appointment, now) -> None:
+    """The customer moved it themselves (reschedule link, waitlist offer): they get the new
+    time with its calendar update, the staff hear of it."""
+    if event.by is not Actor.CUSTOMER:
+        return
+    payload = {"old": event.old_start.isoformat(), "start": a.start.isoformat()}
+    add(session, a, Kind.RESCHEDULED, customer_email(a), now=now, payload=payload)
+    add(
+        session,
+        a,
+        Kind.STAFF_CUSTOMER_RESCHEDULED,
+        a.practice.staff_alert_email,
+        now=now,
+        payload=payload,
+    )
+
+
+def _replan_reminder(session, event: events.AppointmentMoved, a: Appointment, now) -> None:
+    reminders.replan(session, a, now)
+
+
+def _offer_freed_time(session, event, a: Appointment, now) -> None:
+    """The time the appointment left (cancelled, declined, moved away) goes to the waiting
+    list of its type and branch."""
+    if isinstance(event, events.AppointmentMoved):
+        start, resource_id = event.old_start, event.old_resource_id
+    else:
+        start, resource_id = a.start, a.resource_id
+    waitlist.offer_freed_time(session, a, resource_id, start, start + (a.end - a.start), now)
+
+
+def _close_taken_offers(session, event, a: Appointment, now) -> None:
+    waitlist.close_taken_offers(session, a, now)
 
 
 def _announced(session: Session, a: Appointment, now: datetime) -> bool:
@@ -178,10 +217,17 @@ def _unsent_rows(session: Session, request: CoordinationRequest) -> list[Notific
 
 
 REACTIONS: dict[type, tuple[Reaction, ...]] = {
-    events.AppointmentRequested: (_booked_online,),
+    events.AppointmentRequested: (_booked_online, _close_taken_offers),
     events.AppointmentConfirmed: (_confirmed,),
     # Decide who hears of it before the appointment leaves its scheduled requests.
-    events.AppointmentCancelled: (_cancelled, _leave_scheduled_requests),
-    events.AppointmentDeclined: (_leave_scheduled_requests,),
-    events.AppointmentMoved: (_moved,),
+    events.AppointmentCancelled: (_cancelled, _leave_scheduled_requests, _offer_freed_time),
+    events.AppointmentDeclined: (_leave_scheduled_requests, _offer_freed_time),
+    # Close the offers on the new time before the old time is offered.
+    events.AppointmentMoved: (
+        _moved,
+        _moved_by_customer,
+        _replan_reminder,
+        _close_taken_offers,
+        _offer_freed_time,
+    ),
 }

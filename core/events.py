@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.models import Actor
 
@@ -35,7 +36,12 @@ class AppointmentDeclined:
 
 @dataclass(frozen=True)
 class AppointmentMoved:
+    """The appointment took a new time; `old_start` on `old_resource_id` is free now."""
+
     appointment_id: int
+    by: Actor = Actor.USER
+    old_start: datetime | None = None
+    old_resource_id: int | None = None
 
 
 Event = (

@@ -37,6 +37,7 @@ def build(
     now: datetime,
     organizer_email: str = "",
     attendee_email: str = "",
+    method: str | None = None,
 ) -> bytes:
     """The one calendar file of the appointment's current state, wherever it is fetched.
 
@@ -45,10 +46,11 @@ def build(
     METHOD:CANCEL. Otherwise the summary holds only the practice's own names.
 
     iTIP wants an ORGANIZER (and for CANCEL the ATTENDEE it is addressed to) before Outlook
-    and Google act on a cancellation, so both are added when known.
+    and Google act on a cancellation, so both are added when known. `method` REQUEST marks
+    the update a customer's own move sends (same UID, higher SEQUENCE).
     """
     zone = ZoneInfo(appointment.practice.timezone)
-    method = method_for(appointment)
+    method = method or method_for(appointment)
     status = _status(appointment)
     branch = appointment.branch
     contact = " · ".join(p for p in (branch.name, branch.phone, branch.email) if p)

@@ -130,6 +130,8 @@ class NoteKind(enum.StrEnum):
     """
 
     MOVED = "moved"  # old, new: ISO instants
+    RESCHEDULED = "rescheduled"  # old, new: ISO instants; the customer moved it themselves
+    WAITLIST_CLAIMED = "waitlist_claimed"  # old, new: the customer took a waitlist offer
     CUSTOMER_LINKED = "customer_linked"  # customer_id, name
     CUSTOMER_CREATED = "customer_created"  # customer_id, name
     CUSTOMER_MERGED = "customer_merged"  # name, duplicate_id, keep_id
@@ -181,6 +183,13 @@ class Practice(Base):
     horizon_days: Mapped[int] = mapped_column(Integer, default=60)
     # Minutes before the start after which the customer can no longer cancel online.
     cancel_cutoff_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # The customer may move their appointment through the link in its emails (until the
+    # cancellation deadline), where the type allows it too.
+    reschedule_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Customers may ask to be offered an earlier time of their type and branch; an offer
+    # stays open this many hours (never past the lead time before the offered start).
+    waitlist_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    waitlist_offer_hours: Mapped[int] = mapped_column(Integer, default=12)
     inbox_poll_seconds: Mapped[int] = mapped_column(Integer, default=120)
     coordination_grace_minutes: Mapped[int] = mapped_column(Integer, default=10)
     # Reminders.
@@ -354,6 +363,7 @@ class AppointmentType(Base):
     online_bookable: Mapped[bool] = mapped_column(Boolean, default=True)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     reminders_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    reschedulable: Mapped[bool] = mapped_column(Boolean, default=True)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     # Time the resource is blocked before and after (cleaning a cabin, preparing a fitting);
     # the customer sees only the appointment itself.
@@ -494,15 +504,18 @@ def _keep_slot_columns(session: Session, _context, _instances) -> None:
     whichever code path changed it (and a language: the practice's unless the customer's
     was recorded)."""
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Appointment) and obj.status is not None and obj.type is not None:
+        if not isinstance(obj, Appointment):
+            continue
+        if obj.start is not None and obj.end is not None:  # also when only ids were set
+            obj.busy_start = obj.start - timedelta(minutes=obj.buffer_before_minutes or 0)
+            obj.busy_end = obj.end + timedelta(minutes=obj.buffer_after_minutes or 0)
+        if obj.status is not None and obj.type is not None:
             if obj.ics_uid is None:
                 obj.ics_uid = _new_uid()
             if obj.language is None:
                 obj.language = obj.practice.language
             obj.holds_slot = not obj.status.kind.frees_slot
             obj.slot_key = slot_key(obj)
-            obj.busy_start = obj.start - timedelta(minutes=obj.buffer_before_minutes or 0)
-            obj.busy_end = obj.end + timedelta(minutes=obj.buffer_after_minutes or 0)
 
 
 class StatusChange(Base):
@@ -605,6 +618,53 @@ class Notification(Base):
     appointment: Mapped[Appointment | None] = relationship()
 
 
+class WaitlistEntry(Base):
+    """A customer with a booking who wants an earlier time of its type and branch, on or
+    before `until` (a local date). Ended when they took an offer or left the list."""
+
+    __tablename__ = "waitlist_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), unique=True)
+    until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    appointment: Mapped[Appointment] = relationship()
+    offers: Mapped[list[WaitlistOffer]] = relationship(
+        back_populates="entry", order_by="WaitlistOffer.id", cascade="all, delete-orphan"
+    )
+
+
+class OfferState(enum.StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"  # this customer took it
+    GONE = "gone"  # someone else took the time first
+
+
+class WaitlistOffer(Base):
+    """A freed time offered to one waiting customer; the first claim under the booking lock
+    wins, the others' offers are gone."""
+
+    __tablename__ = "waitlist_offer"
+    __table_args__ = (Index("ix_waitlist_offer_slot", "resource_id", "start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entry.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[OfferState] = mapped_column(_str_enum(OfferState), default=OfferState.OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    entry: Mapped[WaitlistEntry] = relationship(back_populates="offers")
+    resource: Mapped[Resource] = relationship()
+
+
 class User(Base):
     """A staff login of one practice."""
 
@@ -656,7 +716,10 @@ __all__ = [
     "Status",
     "StatusChange",
     "StatusKind",
+    "OfferState",
     "User",
     "UTCDateTime",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "WorkingHours",
 ]

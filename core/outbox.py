@@ -26,6 +26,8 @@ from core.models import (
     CoordinationRequest,
     Notification,
     NotificationState,
+    OfferState,
+    WaitlistOffer,
 )
 
 
@@ -42,6 +44,10 @@ class Kind:
     COORDINATION_REQUEST = "coordination_request"
     COORDINATION_UPDATE = "coordination_update"
     REMINDER = "reminder"
+    RESCHEDULED = "rescheduled"  # the customer moved their appointment: the new time
+    STAFF_CUSTOMER_RESCHEDULED = "staff_customer_rescheduled"
+    WAITLIST_OFFER = "waitlist_offer"  # an earlier time is free: take it (core.waitlist)
+    WAITLIST_GONE = "waitlist_gone"  # the offered time was taken by someone else
 
 
 # Messages to the customer (and the recipients of their please-confirm emails): written in the
@@ -54,8 +60,14 @@ CUSTOMER_KINDS = frozenset(
         Kind.REMINDER,
         Kind.COORDINATION_REQUEST,
         Kind.COORDINATION_UPDATE,
+        Kind.RESCHEDULED,
+        Kind.WAITLIST_OFFER,
+        Kind.WAITLIST_GONE,
     }
 )
+# Messages about one start time (payload "start"): once the appointment moved on, a newer
+# message speaks of its new time and this one is skipped.
+TIMED_KINDS = frozenset({Kind.REMINDER, Kind.RESCHEDULED})
 
 
 def customer_email(appointment: Appointment) -> str:
@@ -202,6 +214,7 @@ class Skip:
     STARTED = "the appointment has already started"
     SAME_DAY = "it would arrive on the appointment's own day"
     BRANCH_CLOSED = "the branch is closed that day: move or cancel the appointment"
+    OFFER_GONE = "the offered time is taken or the offer has expired"
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
@@ -221,8 +234,8 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     if appointment.blocked:
         return Skip.NO_LONGER_DUE
     made_for = (row.payload or {}).get("start")
-    if row.kind == Kind.REMINDER and made_for and made_for != appointment.start.isoformat():
-        return Skip.NO_LONGER_DUE  # moved since: the scan writes a new reminder for the new time
+    if row.kind in TIMED_KINDS and made_for and made_for != appointment.start.isoformat():
+        return Skip.NO_LONGER_DUE  # moved since: a newer message speaks of the new time
     cancelled = appointment.status.kind.frees_slot
     if cancelled != (row.kind in CANCELLATION_KINDS):
         return Skip.NO_LONGER_DUE
@@ -230,6 +243,8 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
         return Skip.STARTED
     if row.kind == Kind.REMINDER:
         return reminder_too_late(appointment, now) or _closed_that_day(session, appointment)
+    if row.kind == Kind.WAITLIST_OFFER:
+        return _offer_skip_reason(session, row, now)
     return None
 
 
@@ -239,6 +254,24 @@ def _closed_that_day(session: Session, appointment: Appointment) -> str | None:
     if closures.closed_on(session, appointment.branch, appointment.start) is None:
         return None
     return Skip.BRANCH_CLOSED
+
+
+def _offer_skip_reason(session: Session, row: Notification, now: datetime) -> str | None:
+    """An offer leaves only while it is open, unexpired and its time still free."""
+    offer = session.get(WaitlistOffer, (row.payload or {}).get("offer", 0))
+    if offer is None or offer.state is not OfferState.OPEN or now >= offer.expires_at:
+        return Skip.OFFER_GONE
+    taken = session.scalar(
+        select(Appointment.id)
+        .where(
+            Appointment.resource_id == offer.resource_id,
+            Appointment.busy_start < offer.end,
+            Appointment.busy_end > offer.start,
+            Appointment.holds_slot.is_(True),
+        )
+        .limit(1)
+    )
+    return Skip.OFFER_GONE if taken is not None else None
 
 
 def _request_skip_reason(request: CoordinationRequest, now: datetime) -> str | None:

@@ -204,6 +204,23 @@ def _closed_days(session: Session, appointments: list[Appointment]) -> set[tuple
     }
 
 
+def replan(session: Session, appointment: Appointment, now: datetime) -> None:
+    """A moved appointment's reminder for its new time, written with the move when it is due
+    already (a move to tomorrow must not wait for the hourly scan); the reminder for the old
+    time is skipped at delivery. A concurrent scan's row for the same time stands."""
+    if not eligible(appointment, now):
+        return
+    written = select(Notification.id).where(Notification.idempotency_key == key(appointment))
+    if session.scalar(written) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(_row(appointment, _closed_days(session, [appointment]), now))
+            session.flush()
+    except IntegrityError:
+        pass
+
+
 def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime) -> Notification:
     """The reminder's outbox row: due at `now` or when the quiet hours end; skipped, with
     the reason, when no channel reaches the customer, it would leave only on the

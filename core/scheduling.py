@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import booking, closures, effects, events, workflow
+from core import booking, closures, moving
 from core.models import (
     Actor,
     Appointment,
     AppointmentType,
     Customer,
-    NoteKind,
     Practice,
     Resource,
     Source,
@@ -86,34 +85,11 @@ def move(
     now: datetime,
     language: str = "de",
 ) -> None:
-    """Move to another time or resource; the .ics sequence rises so calendars update. The
-    moved appointment takes its type's buffers as they are set now, checked at the new time."""
-    end = start + (appointment.end - appointment.start)
+    """Move to another time or resource (any free time: staff agreed it with the customer,
+    but not on a closed day); the .ics sequence rises so calendars update, and the moved
+    appointment takes its type's buffers as they are set now, checked at the new time."""
     ensure_open(session, resource, start, language)
-    booking.lock_resource(session, resource.id)
-    booking.ensure_free(
-        session,
-        resource.id,
-        appointment.type,
-        start,
-        end,
-        exclude_id=appointment.id,
-        attendees=appointment.attendees,
+    ask = moving.Move(
+        appointment.id, start, [resource], Actor.USER, offered_only=False, user_id=user_id
     )
-    old = appointment.start
-    appointment.resource = resource
-    appointment.branch_id = resource.branch_id
-    appointment.start, appointment.end = start, end
-    appointment.buffer_before_minutes = appointment.type.buffer_before_minutes or 0
-    appointment.buffer_after_minutes = appointment.type.buffer_after_minutes or 0
-    appointment.ics_sequence += 1
-    appointment.updated_at = now
-    workflow.add_note(
-        appointment,
-        NoteKind.MOVED,
-        {"old": old.isoformat(), "new": start.isoformat()},
-        now=now,
-        user_id=user_id,
-    )
-    effects.record(session, [events.AppointmentMoved(appointment.id)], now)
-    booking.commit(session)
+    moving.move(session, ask, now)

@@ -72,7 +72,9 @@ def use_case(change: Callable) -> Callable:
 
 @use_case
 def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
-    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts."""
+    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts,
+    what customers may do through their links (move the appointment, wait for an earlier
+    time, and how long a waitlist offer holds)."""
     errors = {}
     origins = [
         o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
@@ -87,6 +89,11 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
         grace = parse_count(form.get("coordination_grace_minutes"), -1)
     if not 0 <= grace <= 120:
         errors["coordination_grace_minutes"] = "Between 0 and 120 minutes."
+    offer_hours = practice.waitlist_offer_hours
+    if "waitlist_offer_hours" in form:
+        offer_hours = parse_count(form.get("waitlist_offer_hours"), -1)
+    if not 1 <= offer_hours <= 168:
+        errors["waitlist_offer_hours"] = "Between 1 and 168 hours."
     if errors:
         raise Invalid(errors)
     practice.embed_origins = "\n".join(origins)
@@ -94,6 +101,10 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
     practice.coordination_grace_minutes = grace
     practice.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
     practice.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
+    practice.waitlist_offer_hours = offer_hours
+    if "customer_options" in form:  # the form's checkboxes (an unchecked one is not sent)
+        practice.reschedule_enabled = form.get("reschedule_enabled") == "yes"
+        practice.waitlist_enabled = form.get("waitlist_enabled") == "yes"
 
 
 def check_statuses(statuses: list[Status]) -> None:
@@ -169,6 +180,7 @@ def save_type(
     initial_status_id: int | None,
     buffer_before: int = 0,
     buffer_after: int = 0,
+    reschedulable: bool = True,
 ) -> AppointmentType:
     """Create or edit a type. Its buffers apply to bookings and moves from now on; booked
     appointments keep the buffers they were booked with, so no change makes them overlap."""
@@ -203,6 +215,7 @@ def save_type(
     kind.name, kind.duration_minutes, kind.capacity = name, duration, capacity
     kind.buffer_before_minutes, kind.buffer_after_minutes = buffer_before, buffer_after
     kind.online_bookable, kind.requires_approval = online_bookable, requires_approval
+    kind.reschedulable = reschedulable
     kind.reminders_allowed, kind.resources, kind.initial_status = (
         reminders_allowed,
         resources,

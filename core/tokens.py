@@ -23,6 +23,9 @@ class ExpiredToken(BadToken):
 class Purpose:
     BOOKING_FORM = "booking-form"
     CANCEL = "cancel-appointment"
+    RESCHEDULE = "reschedule-appointment"
+    WAITLIST = "join-waitlist"
+    WAITLIST_OFFER = "take-waitlist-offer"
     ICS = "download-ics"
     COORDINATION = "coordination-answer"
 

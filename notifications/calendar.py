@@ -13,10 +13,11 @@ from core.models import Appointment
 from core.outbox import customer_email
 
 
-def calendar_file(appointment: Appointment, now: datetime) -> bytes:
+def calendar_file(appointment: Appointment, now: datetime, method: str | None = None) -> bytes:
     return ics.build(
         appointment,
         now=now,
+        method=method,
         organizer_email=organizer(appointment),
         attendee_email=customer_email(appointment),
     )

@@ -10,6 +10,7 @@ page offers (notifications.calendar).
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -20,14 +21,25 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import object_session
 
 import links
-from core import coordination, ics
-from core.models import Appointment, CoordinationRequest, Notification
+from clock import utcnow
+from core import coordination, ics, rescheduling, waitlist
+from core.models import Appointment, CoordinationRequest, Notification, WaitlistOffer
 from core.outbox import CUSTOMER_KINDS, Kind
 from notifications import formatting
 from notifications.calendar import calendar_file
 
 # Kinds that offer the cancel link: an appointment the customer still has.
-CANCEL_LINK_KINDS = frozenset({Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.REMINDER})
+CANCEL_LINK_KINDS = frozenset(
+    {Kind.REQUEST_RECEIVED, Kind.CONFIRMATION, Kind.REMINDER, Kind.RESCHEDULED}
+)
+# Kinds that offer the reschedule link beside it (where the practice and type allow it).
+RESCHEDULE_LINK_KINDS = frozenset({Kind.CONFIRMATION, Kind.REMINDER, Kind.RESCHEDULED})
+# Kinds that offer to wait for an earlier time (where the practice keeps a waiting list).
+WAITLIST_LINK_KINDS = frozenset({Kind.REQUEST_RECEIVED, Kind.CONFIRMATION})
+# Kinds about one waitlist offer (payload "offer").
+OFFER_KINDS = frozenset({Kind.WAITLIST_OFFER, Kind.WAITLIST_GONE})
+# Kinds whose Termin.ics is an update of an event the customer holds (METHOD:REQUEST).
+UPDATE_KINDS = frozenset({Kind.RESCHEDULED})
 # Kinds that carry Termin.ics: what the customer's (or the practice's) calendar should hold.
 CALENDAR_KINDS = frozenset(
     {
@@ -36,6 +48,7 @@ CALENDAR_KINDS = frozenset(
         Kind.CONFIRMATION_COPY,
         Kind.CANCELLATION,
         Kind.COORDINATION_UPDATE,
+        Kind.RESCHEDULED,
     }
 )
 
@@ -44,7 +57,7 @@ def compose(row: Notification, *, now) -> EmailMessage:
     """The complete message for one outbox row (multipart text + HTML, maybe Termin.ics)."""
     appointment = row.appointment
     practice = appointment.practice
-    subject, text, html = _render(row, _context(row))
+    subject, text, html = _render(row, _context(row, now))
     sender = _sender(practice.name)
     message = EmailMessage()
     message["Subject"] = subject
@@ -98,7 +111,7 @@ def greeting(appointment: Appointment) -> str:
 def preview(row: Notification) -> tuple[str, str]:
     """Subject and text of the email `row` will send, its answer links masked: staff read the
     final wording before it leaves, and a preview never holds a link that works."""
-    subject, text, _html = _render(row, _context(row, masked=True))
+    subject, text, _html = _render(row, _context(row, utcnow(), masked=True))
     return subject, text
 
 
@@ -112,7 +125,7 @@ def _render(row: Notification, context: dict) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-def _context(row: Notification, masked: bool = False) -> dict:
+def _context(row: Notification, now, masked: bool = False) -> dict:
     appointment = row.appointment
     customer = row.kind in CANCEL_LINK_KINDS
     lang = language(row)
@@ -127,8 +140,39 @@ def _context(row: Notification, masked: bool = False) -> dict:
         "name": appointment.requester_name
         or (appointment.customer.full_name if appointment.customer else ""),
         "cancel_url": links.cancel_url(appointment, external=True) if customer else None,
+        "reschedule_url": _reschedule_url(row, now),
+        "old_when": _old_when(row, lang),
         "console_url": f"{current_app.config['BASE_URL']}/console/",
         **_coordination_context(row, lang, masked),
+        **_waitlist_context(row, lang, now),
+    }
+
+
+def _reschedule_url(row: Notification, now) -> str | None:
+    appointment = row.appointment
+    if row.kind not in RESCHEDULE_LINK_KINDS or rescheduling.refusal(appointment, now):
+        return None
+    return links.reschedule_url(appointment, external=True)
+
+
+def _old_when(row: Notification, lang: str) -> str | None:
+    """The time a move left, for the messages that name it."""
+    old = (row.payload or {}).get("old")
+    return formatting.at(row.appointment, datetime.fromisoformat(old), lang) if old else None
+
+
+def _waitlist_context(row: Notification, lang: str, now) -> dict:
+    """The link to join the waiting list, or the offer an offer email speaks of."""
+    appointment = row.appointment
+    if row.kind in WAITLIST_LINK_KINDS and waitlist.refusal(appointment, now) is None:
+        return {"waitlist_url": links.waitlist_url(appointment, external=True)}
+    if row.kind not in OFFER_KINDS:
+        return {}
+    offer = object_session(row).get(WaitlistOffer, row.payload["offer"])
+    return {
+        "offer_when": formatting.at(appointment, offer.start, lang),
+        "offer_expires": formatting.at(appointment, offer.expires_at, lang),
+        "offer_url": links.offer_url(offer),
     }
 
 
@@ -166,9 +210,10 @@ def _sender(display_name: str) -> str:
 
 def _attach_calendar(message: EmailMessage, row: Notification, now) -> None:
     appointment = row.appointment
+    method = ics.Method.REQUEST if row.kind in UPDATE_KINDS else ics.method_for(appointment)
     message.add_attachment(
-        calendar_file(appointment, now).decode(),
+        calendar_file(appointment, now, method).decode(),
         subtype="calendar",
         filename="Termin.ics",
-        params={"method": ics.method_for(appointment)},
+        params={"method": method},
     )

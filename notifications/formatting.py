@@ -21,5 +21,11 @@ def when(appointment: Appointment, language: str) -> str:
     return f"{day}, {_time(start, language)}–{_time(end, language)}"
 
 
+def at(appointment: Appointment, instant: datetime, language: str) -> str:
+    """ "Dienstag, 24. November 2026, 10:00": one instant (a time an appointment left)."""
+    moment = local(appointment, instant)
+    return f"{format_date(moment.date(), 'full', locale=language)}, {_time(moment, language)}"
+
+
 def _time(instant: datetime, language: str) -> str:
     return format_time(instant, "short", locale=language)

@@ -4,7 +4,17 @@ Each page is a module attaching its routes to `widget.blueprint.bp`; importing t
 registers them all.
 """
 
-from widget import booking, cancel, common, coordination, entry, outage, week  # noqa: F401
+from widget import (  # noqa: F401
+    booking,
+    cancel,
+    common,
+    coordination,
+    entry,
+    outage,
+    reschedule,
+    waitlist,
+    week,
+)
 from widget.blueprint import bp
 
 __all__ = ["bp"]

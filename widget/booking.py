@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 import links
 from clock import utcnow
-from core import booking, ratelimit, tokens, url_dates
+from core import booking, ratelimit, tokens, url_dates, waitlist
 from core.availability import local_instant
 from core.models import Practice, StatusKind
 from extensions import db
@@ -35,7 +35,7 @@ from widget.guards import load_appointment, same_origin
 FORM_MAX_AGE = 2 * 3600
 
 
-def _parse_start(practice: Practice, raw: str) -> datetime:
+def parse_start(practice: Practice, raw: str) -> datetime:
     """A local wall-clock start from the URL ("2026-11-23T09:00") as a UTC instant."""
     tz = ZoneInfo(practice.timezone)
     try:
@@ -70,7 +70,7 @@ def book_form(slug: str):
     choice = Choice.from_request(practice)
     if not choice.complete:
         raise WidgetError(400, _("Please choose the kind of appointment first."))
-    start = _parse_start(practice, request.args.get("start", ""))
+    start = parse_start(practice, request.args.get("start", ""))
     now = utcnow()
     if not any(
         booking.slot_is_offered(db.session, practice, choice.kind, r, start, now)
@@ -264,4 +264,7 @@ def done(slug: str, token: str):
         start=appointment.start,
         cancel_url=links.cancel_url(appointment, lang=request.args.get("lang")),
         ics_url=links.ics_url(appointment, lang=request.args.get("lang")),
+        waitlist_url=None
+        if waitlist.refusal(appointment, utcnow())
+        else links.waitlist_url(appointment, lang=request.args.get("lang")),
     )

@@ -20,10 +20,10 @@ from extensions import db
 from widget.common import url_practice
 
 
-def load_appointment(slug: str, token: str) -> Appointment:
+def load_appointment(slug: str, token: str, purpose: str = tokens.Purpose.CANCEL) -> Appointment:
     """The appointment the token names, within the practice the URL names, or a 4xx page."""
     try:
-        appointment_id, practice_id = links.read_customer_token(token)
+        appointment_id, practice_id = links.read_customer_token(token, purpose)
     except tokens.ExpiredToken:
         abort(link_problem("expired", 410))
     except tokens.BadToken:

@@ -53,6 +53,13 @@ def _week_page(practice: Practice, slug: str):
     if not choice.complete:
         asked = {k: request.args[k][:10] for k in ("type", "branch") if k in request.args}
         return redirect(wurl("widget.where", slug=slug, **asked))
+    return week_page(practice, choice)
+
+
+def week_page(practice: Practice, choice: Choice, template: str = "widget/week.html", **extra):
+    """The grid of the chosen type and branch: the requested `week`, else the first with a
+    free time. Its links are relative, so a page that extends the template under another
+    path (the reschedule grid) keeps the customer there."""
     now = utcnow()
     language = str(get_locale())  # the customer's: holiday names in it
     tz = ZoneInfo(practice.timezone)
@@ -79,12 +86,12 @@ def _week_page(practice: Practice, slug: str):
         )
     if grid is None:
         return render_template(
-            "widget/week.html", practice=practice, choice=choice, grid=None, last_day=last_day
+            template, practice=practice, choice=choice, grid=None, last_day=last_day, **extra
         )
     prev_week = grid.monday - timedelta(days=7)
     next_week = grid.monday + timedelta(days=7)
     return render_template(
-        "widget/week.html",
+        template,
         practice=practice,
         choice=choice,
         grid=grid,
@@ -92,6 +99,7 @@ def _week_page(practice: Practice, slug: str):
         prev_week=prev_week if prev_week >= this_monday else None,
         next_week=next_week if next_week <= last_day else None,
         next_free=None if requested else grid.first_free,
+        **extra,
     )
 
 

@@ -6,7 +6,7 @@ Existing branches take their practice's country when it is DE, AT or CH (nationw
 holidays; the state is chosen in the console); existing appointments keep no buffers.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 13:00:00
 
 """
@@ -18,7 +18,7 @@ from core.models import UTCDateTime
 
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
