@@ -62,6 +62,8 @@ def reschedule_to(slug: str, token: str):
     if request.method == "GET":
         start = parse_start(appointment.practice, request.args.get("start", ""))
         refused = rescheduling.refusal(appointment, now)
+        if refused is None and start == appointment.start:
+            refused = rescheduling.Refusal.SAME_TIME
         if refused is not None:
             return _page(appointment, refused=refused)
         if not _offered(appointment, start, now):
