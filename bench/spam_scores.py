@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from core import coordination, demo, outbox  # noqa: E402
-from core.models import Customer, StatusKind  # noqa: E402
+from core.models import Customer, StatusKind, WaitlistEntry, WaitlistOffer  # noqa: E402
 from extensions import db  # noqa: E402
 from harness.appointments import book  # noqa: E402
 from notifications.emails import compose  # noqa: E402
@@ -70,10 +70,16 @@ def mails(language: str) -> list[tuple[str, object]]:
         outbox.Kind.REMINDER,
         outbox.Kind.RESCHEDULED,
         outbox.Kind.STAFF_CUSTOMER_RESCHEDULED,
+        outbox.Kind.WAITLIST_OFFER,
+        outbox.Kind.WAITLIST_GONE,
     ):
-        moved = {"old": (start - timedelta(days=1)).isoformat(), "start": start.isoformat()}
+        payload = {
+            "old": (start - timedelta(days=1)).isoformat(),
+            "start": start.isoformat(),
+            "offer": _offer(appointment).id,
+        }
         row = outbox.add(
-            db.session, appointment, kind, appointment.customer.email, now=NOW, payload=moved
+            db.session, appointment, kind, appointment.customer.email, now=NOW, payload=payload
         )
         if kind in (outbox.Kind.STAFF_DECLINED, outbox.Kind.COORDINATION_UPDATE):
             row.coordination_request_id = request.id
@@ -91,6 +97,34 @@ def mails(language: str) -> list[tuple[str, object]]:
         result.append((row.kind, compose(row, now=NOW)))
         appointment.status = original
     return result
+
+
+def _offer(appointment) -> WaitlistOffer:
+    """An earlier time offered to the appointment's customer (for the waitlist emails)."""
+    entry = db.session.scalar(
+        db.select(WaitlistEntry).where(WaitlistEntry.appointment_id == appointment.id)
+    )
+    if entry is None:
+        entry = WaitlistEntry(
+            practice_id=appointment.practice_id,
+            appointment=appointment,
+            until=appointment.start.date(),
+            created_at=NOW,
+        )
+        start = appointment.start - timedelta(days=1)
+        entry.offers.append(
+            WaitlistOffer(
+                practice_id=appointment.practice_id,
+                resource_id=appointment.resource_id,
+                start=start,
+                end=start + (appointment.end - appointment.start),
+                expires_at=NOW + timedelta(hours=12),
+                created_at=NOW,
+            )
+        )
+        db.session.add(entry)
+        db.session.flush()
+    return entry.offers[0]
 
 
 def score(message) -> tuple[float, str]:

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from core import numbers
 from core.models import Practice
 from extensions import LANGUAGES, db
+from notifications import formatting
 from widget.blueprint import bp
 
 
@@ -93,6 +94,20 @@ def _with_lang(values: dict) -> dict:
     if lang in LANGUAGES:
         values.setdefault("lang", lang)
     return values
+
+
+def appointment_page(template: str, appointment, *, status: int = 200, **context):
+    """A page about one customer's appointment (reschedule, waiting list, offer): the branch
+    footer and the appointment's time, in the customer's language."""
+    page = render_template(
+        template,
+        practice=appointment.practice,
+        appointment=appointment,
+        branch=appointment.branch,
+        when=formatting.when(appointment, g.locale),
+        **context,
+    )
+    return page, status
 
 
 def int_arg(name: str) -> int | None:

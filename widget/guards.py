@@ -8,6 +8,7 @@ from any one page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, make_response, render_template, request
@@ -22,25 +23,30 @@ from widget.common import url_practice
 
 def load_appointment(slug: str, token: str, purpose: str = tokens.Purpose.CANCEL) -> Appointment:
     """The appointment the token names, within the practice the URL names, or a 4xx page."""
+    appointment = load_signed(
+        slug, token, lambda t: links.read_customer_token(t, purpose), Appointment
+    )
+    g.locale = appointment.language  # the customer's own language, whatever the link says
+    return appointment
+
+
+def load_signed(slug: str, token: str, read: Callable[[str], tuple[int, int]], model):
+    """The row of `model` (an appointment, a waitlist offer) that a signed link names, within
+    the practice the URL names, or the bad-link page (410 when only its age is wrong)."""
     try:
-        appointment_id, practice_id = links.read_customer_token(token, purpose)
+        row_id, practice_id = read(token)
     except tokens.ExpiredToken:
         abort(link_problem("expired", 410))
     except tokens.BadToken:
         abort(link_problem("invalid", 404))
-    appointment = db.session.scalar(
-        select(Appointment)
-        .join(Practice, Appointment.practice_id == Practice.id)
-        .where(
-            Appointment.id == appointment_id,
-            Appointment.practice_id == practice_id,
-            Practice.slug == slug,
-        )
+    row = db.session.scalar(
+        select(model)
+        .join(Practice, model.practice_id == Practice.id)
+        .where(model.id == row_id, model.practice_id == practice_id, Practice.slug == slug)
     )
-    if appointment is None:
+    if row is None:
         abort(link_problem("invalid", 404))
-    g.locale = appointment.language  # the customer's own language, whatever the link says
-    return appointment
+    return row
 
 
 def link_problem(problem: str, status: int) -> Response:

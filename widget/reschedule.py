@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, render_template, request
+from flask import g, request
 from flask_babel import gettext as _
 
 import links
@@ -22,7 +22,7 @@ from notifications import formatting
 from widget.blueprint import bp
 from widget.booking import parse_start
 from widget.choice import Choice
-from widget.common import WidgetError, int_arg
+from widget.common import WidgetError, appointment_page, int_arg
 from widget.guards import link_problem, load_appointment, same_origin
 from widget.week import week_page
 
@@ -62,6 +62,8 @@ def reschedule_to(slug: str, token: str):
     if request.method == "GET":
         start = parse_start(appointment.practice, request.args.get("start", ""))
         refused = rescheduling.refusal(appointment, now)
+        if refused is None and start == appointment.start:
+            refused = rescheduling.Refusal.SAME_TIME
         if refused is not None:
             return _page(appointment, refused=refused)
         if not _offered(appointment, start, now):
@@ -116,15 +118,14 @@ def _taken(appointment: Appointment, lost: datetime, now: datetime):
 
 def _page(appointment: Appointment, *, status: int = 200, **state):
     values = {"refused": None, "starts": [], "taken": False, "moved_from": None, **state}
-    return render_template(
+    lang = request.args.get("lang")
+    return appointment_page(
         "widget/reschedule.html",
-        practice=appointment.practice,
-        appointment=appointment,
-        branch=appointment.branch,
-        when=formatting.when(appointment, g.locale),
+        appointment,
+        status=status,
         Refusal=rescheduling.Refusal,
-        week_url=links.reschedule_url(appointment, lang=request.args.get("lang")),
-        cancel_url=links.cancel_url(appointment, lang=request.args.get("lang")),
-        ics_url=links.ics_url(appointment, lang=request.args.get("lang")),
+        week_url=links.reschedule_url(appointment, lang=lang),
+        cancel_url=links.cancel_url(appointment, lang=lang),
+        ics_url=links.ics_url(appointment, lang=lang),
         **values,
-    ), status
+    )

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, g, render_template, request
-from sqlalchemy import select
+from flask import g, request
 
 import links
 from clock import utcnow
 from core import tokens, waitlist, waitlist_claim
-from core.models import Practice, WaitlistOffer
+from core.models import WaitlistOffer
 from extensions import db
 from notifications import formatting
 from widget.blueprint import bp
-from widget.guards import link_problem, load_appointment, same_origin
+from widget.common import appointment_page
+from widget.guards import link_problem, load_appointment, load_signed, same_origin
 
 
 @bp.route("/<slug>/wait/<token>", methods=["GET", "POST"], endpoint="waitlist")
@@ -34,19 +34,17 @@ def waitlist_page(slug: str, token: str):
         saved, refused = _act(appointment, now)
     first, last = waitlist.until_range(appointment, now)
     entry = waitlist.entry_of(db.session, appointment.id)
-    return render_template(
+    return appointment_page(
         "widget/waitlist.html",
-        practice=appointment.practice,
-        appointment=appointment,
-        branch=appointment.branch,
-        when=formatting.when(appointment, g.locale),
+        appointment,
+        status=422 if refused else 200,
         entry=entry if entry is not None and entry.ended_at is None else None,
         first=first,
         last=last,
         saved=saved,
         refused=refused or waitlist.refusal(appointment, now),
         Refusal=waitlist.Refusal,
-    ), 422 if refused else 200
+    )
 
 
 def _act(appointment, now):
@@ -77,39 +75,21 @@ def offer_page(slug: str, token: str):
     else:
         outcome = waitlist_claim.state(offer, now)
     appointment = offer.entry.appointment
-    return render_template(
+    lost = request.method == "POST" and outcome is not waitlist_claim.Outcome.MOVED
+    return appointment_page(
         "widget/offer.html",
-        practice=appointment.practice,
-        appointment=appointment,
-        branch=appointment.branch,
-        when=formatting.when(appointment, g.locale),
+        appointment,
+        status=409 if lost else 200,
         offered=formatting.at(appointment, offer.start, g.locale),
         expires=formatting.at(appointment, offer.expires_at, g.locale),
         outcome=outcome,
-        posted=request.method == "POST",
         Outcome=waitlist_claim.Outcome,
         ics_url=links.ics_url(appointment, lang=request.args.get("lang")),
-    ), 409 if request.method == "POST" and outcome is not waitlist_claim.Outcome.MOVED else 200
+    )
 
 
 def _load_offer(slug: str, token: str) -> WaitlistOffer:
-    try:
-        offer_id, practice_id = links.read_offer_token(token)
-    except tokens.ExpiredToken:
-        abort(link_problem("expired", 410))
-    except tokens.BadToken:
-        abort(link_problem("invalid", 404))
-    offer = db.session.scalar(
-        select(WaitlistOffer)
-        .join(Practice, Practice.id == WaitlistOffer.practice_id)
-        .where(
-            WaitlistOffer.id == offer_id,
-            WaitlistOffer.practice_id == practice_id,
-            Practice.slug == slug,
-        )
-    )
-    if offer is None:
-        abort(link_problem("invalid", 404))
+    offer = load_signed(slug, token, links.read_offer_token, WaitlistOffer)
     g.practice = offer.entry.appointment.practice
     g.locale = offer.entry.appointment.language
     return offer

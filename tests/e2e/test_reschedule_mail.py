@@ -2,7 +2,7 @@
 "Termin verschieben" link of the confirmation mail (JavaScript off), picks a new time in
 the week grid and confirms; after `python worker.py --burst` the update mail's Termin.ics
 (same UID, SEQUENCE + 1, METHOD:REQUEST) and the staff alert are read back from the SMTP
-sink. The new pages pass axe."""
+sink. The new pages (and the waiting-list page the same mail links) pass axe."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def test_reschedule_from_the_mail_link_with_the_update_mail_and_its_ics(
     body = confirmation.get_body(("plain",)).get_content()
     assert "Hier können Sie den Termin verschieben:" in body
     move_url = next(w for w in body.split() if "/move/" in w)
+    wait_url = next(w for w in body.split() if "/wait/" in w)
     assert move_url.startswith(server.url)
 
     page.goto(move_url)  # what a mail scanner does too: it only shows
@@ -64,6 +65,6 @@ def test_reschedule_from_the_mail_link_with_the_update_mail_and_its_ics(
     staff = [m for m in smtp.to("praxis@demo.example") if "Vom Kunden verschoben" in m["Subject"]]
     assert len(staff) == 1
 
-    for url in (move_url, confirm_url):
+    for url in (move_url, confirm_url, wait_url):
         axe_page.goto(url)
         assert axe_violations(axe_page) == [], url

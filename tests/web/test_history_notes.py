@@ -18,6 +18,17 @@ NOTES = {
         "verschoben von 09.12.2026 10:00 auf 29.03.2026 11:00",
         "moved from Dec 9, 2026 10:00\u202fAM to Mar 29, 2026 11:00\u202fAM",
     ),
+    NoteKind.RESCHEDULED: (
+        MOVE,
+        "verschoben vom Kunden von 09.12.2026 10:00 auf 29.03.2026 11:00",
+        "moved by the customer from Dec 9, 2026 10:00\u202fAM to Mar 29, 2026 11:00\u202fAM",
+    ),
+    NoteKind.WAITLIST_CLAIMED: (
+        MOVE,
+        "vom Kunden über die Warteliste vorverlegt von 09.12.2026 10:00 auf 29.03.2026 11:00",
+        "moved by the customer to an earlier time from the waiting list, "
+        "from Dec 9, 2026 10:00\u202fAM to Mar 29, 2026 11:00\u202fAM",
+    ),
     NoteKind.CUSTOMER_LINKED: (
         {"customer_id": 4, "name": "Erika Mustermann"},
         "Kunde verknüpft: Erika Mustermann",

@@ -115,6 +115,8 @@ def test_from_the_mail_link_to_a_new_time_with_update_mail_and_staff_alert(widge
         confirm_path, data={"start": WEDNESDAY_9_UTC.isoformat()}, headers=SAME_ORIGIN
     )
     assert "bereits die Zeit Ihres Termins" in again.get_data(as_text=True)
+    shown_again = widget.get(f"{confirm_path}?start=2026-11-25T09:00")
+    assert "bereits die Zeit Ihres Termins" in shown_again.get_data(as_text=True)
     session.expire_all()
     assert booked.ics_sequence == sequence + 1  # the replay moved nothing
 

@@ -195,3 +195,27 @@ def test_staff_see_the_waiting_list_per_branch(widget, app, session, practice):
     )
     other = next(b for b in practice.branches if b.id != first.branch_id)
     assert "wartet niemand" in client.get(f"/console/waitlist?branch={other.id}").text
+
+
+def test_the_settings_switch_both_features_and_refuse_bad_offer_hours(console, session):
+    practice = session.scalar(select(Practice))
+    form = {"embed_origins": "", "inbox_poll_seconds": "120", "customer_options": "1"}
+
+    refused = console.post("/console/settings", data={**form, "waitlist_offer_hours": "0"})
+
+    assert refused.status_code == 422 and "Zwischen 1 und 168 Stunden." in refused.text
+    session.expire_all()
+    assert practice.waitlist_offer_hours == 12 and practice.waitlist_enabled
+    saved = console.post("/console/settings", data={**form, "waitlist_offer_hours": "3"})
+    assert saved.status_code == 303
+    session.expire_all()
+    assert practice.waitlist_offer_hours == 3
+    assert not practice.waitlist_enabled and not practice.reschedule_enabled  # unchecked
+    console.post(
+        "/console/settings",
+        data={**form, "waitlist_enabled": "yes", "reschedule_enabled": "yes"},
+    )
+    session.expire_all()
+    assert practice.waitlist_enabled and practice.reschedule_enabled
+    page = console.get("/console/settings").text
+    assert 'name="reschedulable" value="yes" checked' in page
