@@ -146,3 +146,20 @@ def test_week_grid_picks_the_first_free_resource_and_marks_days_without_hours():
     assert grid.cell(MONDAY, time(9)) == 2
     assert grid.cell(MONDAY + timedelta(days=5), time(9)) is None
     assert [d.weekday() for d in grid.days] == [0, 1, 2, 3, 4, 5]
+
+
+def test_the_grid_lists_each_days_free_times_shows_a_weekend_day_only_with_one_and_the_first():
+    hours = {0: [(time(9), time(11))], 2: [(time(14), time(15))], 5: [(time(10), time(11))]}
+    taken = [Busy(berlin(MONDAY, 9), berlin(MONDAY, 10))]
+    grid = week_grid(MONDAY, BERLIN, [ResourceCalendar(1, hours, [], taken)], rules())
+    assert grid.free_times(MONDAY) == [time(10), time(10, 30)]
+    assert grid.free_times(MONDAY + timedelta(days=1)) == []
+    assert grid.first_free == (MONDAY, time(10))
+    saturday = MONDAY + timedelta(days=5)
+    assert grid.shown_days == [MONDAY + timedelta(days=i) for i in (0, 1, 2, 3, 4, 5)]
+    closed_saturday = week_grid(
+        MONDAY, BERLIN, [ResourceCalendar(1, {0: hours[0]}, [], [])], rules()
+    )
+    assert saturday not in closed_saturday.shown_days and len(closed_saturday.shown_days) == 5
+    empty = week_grid(MONDAY, BERLIN, [ResourceCalendar(1, {}, [], [])], rules())
+    assert empty.first_free is None
