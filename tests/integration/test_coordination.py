@@ -143,6 +143,9 @@ def test_sent_after_the_grace_accept_once_and_the_link_shows_the_answer(
     path = link(mail, "Annehmen|Accept")
     page = client.get(path)
     assert page.status_code == 200 and b"<form" in page.data
+    text = page.get_data(as_text=True)
+    assert text.count("<h1>") == 1 and '<meta name="robots" content="noindex">' in text
+    assert "<footer>" in text and "Telefon" in text[text.index("<footer>") :]
     s.expire_all()
     assert request.outcome is None  # GET changes nothing
     assert client.post(path, headers=SAME_ORIGIN).status_code == 200

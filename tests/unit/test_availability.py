@@ -231,3 +231,20 @@ def test_a_day_is_named_closed_only_when_every_resource_is_closed():
     open_ = ResourceCalendar(2, hours, [], [])
     grid = week_grid(MONDAY, BERLIN, [closed, open_], rules(minutes=60, grid=60))
     assert grid.closed == {} and grid.cell(MONDAY, time(9)) == 2
+
+
+def test_the_grid_lists_each_days_free_times_shows_a_weekend_day_only_with_one_and_the_first():
+    hours = {0: [(time(9), time(11))], 2: [(time(14), time(15))], 5: [(time(10), time(11))]}
+    taken = [Busy(berlin(MONDAY, 9), berlin(MONDAY, 10))]
+    grid = week_grid(MONDAY, BERLIN, [ResourceCalendar(1, hours, [], taken)], rules())
+    assert grid.free_times(MONDAY) == [time(10), time(10, 30)]
+    assert grid.free_times(MONDAY + timedelta(days=1)) == []
+    assert grid.first_free == (MONDAY, time(10))
+    saturday = MONDAY + timedelta(days=5)
+    assert grid.shown_days == [MONDAY + timedelta(days=i) for i in (0, 1, 2, 3, 4, 5)]
+    closed_saturday = week_grid(
+        MONDAY, BERLIN, [ResourceCalendar(1, {0: hours[0]}, [], [])], rules()
+    )
+    assert saturday not in closed_saturday.shown_days and len(closed_saturday.shown_days) == 5
+    empty = week_grid(MONDAY, BERLIN, [ResourceCalendar(1, {}, [], [])], rules())
+    assert empty.first_free is None
