@@ -76,10 +76,12 @@ def test_from_the_mail_link_to_a_new_time_with_update_mail_and_staff_alert(widge
     assert week.status_code == 200
     page = week.get_data(as_text=True)
     assert "Neue Zeit wählen" in page and "Dienstag, 24. November 2026, 09:00" in page
+    assert '<meta name="robots" content="noindex">' in page  # a token page
     assert f'href="book?start={WEDNESDAY_9}&amp;' in page
     confirm_path = path.rsplit("/", 1)[0] + "/book"
     shown = widget.get(f"{confirm_path}?start={WEDNESDAY_9}&type={booked.type_id}")
     assert shown.status_code == 200 and "Termin verschieben?" in shown.get_data(as_text=True)
+    assert '<meta name="robots" content="noindex">' in shown.get_data(as_text=True)
     assert counts(session) == before  # GET changes nothing (mail scanners)
     assert widget.post(confirm_path, data={"start": WEDNESDAY_9_UTC.isoformat()}).status_code == 403
 

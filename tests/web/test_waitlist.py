@@ -82,6 +82,7 @@ def test_joining_from_the_mail_link_shows_first_and_acts_on_post(widget, session
 
     page = widget.get(url)
     assert page.status_code == 200 and "Frühere Termine bis einschließlich" in page.text
+    assert '<meta name="robots" content="noindex">' in page.text  # a token page
     assert session.scalar(select(WaitlistEntry)) is None
     assert widget.post(url, data={"until": "2026-11-25"}).status_code == 403
     assert widget.post(url, data={"until": "2026-12-25"}, headers=SAME_ORIGIN).status_code == 422
@@ -124,6 +125,7 @@ def test_a_cancellation_offers_the_time_in_order_and_taking_it_moves_the_booking
     url = link_in(offer_mail, "/offer/")
     shown = widget.get(url)
     assert shown.status_code == 200 and "Früheren Termin übernehmen?" in shown.text
+    assert '<meta name="robots" content="noindex">' in shown.text
     assert widget.post(url).status_code == 403
     taken = widget.post(url, headers=SAME_ORIGIN)
 
