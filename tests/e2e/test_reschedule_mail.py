@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from tests.e2e.conftest import axe_violations, book_in_widget, start_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
 
 
@@ -20,8 +20,7 @@ def server(database_url, tmp_path, redis_conn, smtp):
     mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
     server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def calendar_of(message) -> tuple[str, Calendar]:
