@@ -491,18 +491,21 @@ def slot_key(appointment: Appointment) -> str:
 @event.listens_for(Session, "before_flush")
 def _keep_slot_columns(session: Session, _context, _instances) -> None:
     """Every appointment written carries its slot columns in step with its status and type,
-    whichever code path changed it (and a language: the practice's unless the customer's
-    was recorded)."""
+    and its blocked time in step with its start, end and buffers, whichever code path
+    changed it (and a language: the practice's unless the customer's was recorded)."""
     for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Appointment) and obj.status is not None and obj.type is not None:
+        if not isinstance(obj, Appointment):
+            continue
+        if obj.start is not None and obj.end is not None:
+            obj.busy_start = obj.start - timedelta(minutes=obj.buffer_before_minutes or 0)
+            obj.busy_end = obj.end + timedelta(minutes=obj.buffer_after_minutes or 0)
+        if obj.status is not None and obj.type is not None:
             if obj.ics_uid is None:
                 obj.ics_uid = _new_uid()
             if obj.language is None:
                 obj.language = obj.practice.language
             obj.holds_slot = not obj.status.kind.frees_slot
             obj.slot_key = slot_key(obj)
-            obj.busy_start = obj.start - timedelta(minutes=obj.buffer_before_minutes or 0)
-            obj.busy_end = obj.end + timedelta(minutes=obj.buffer_after_minutes or 0)
 
 
 class StatusChange(Base):

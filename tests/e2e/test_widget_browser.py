@@ -6,10 +6,13 @@ import re
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from core import closures, demo
 from tests.e2e.conftest import axe_violations, book_in_widget, fill_details, start_server
 
 pytestmark = pytest.mark.e2e
@@ -82,6 +85,19 @@ def test_a_customer_without_javascript_books_through_the_whole_flow(server, page
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
 
 
+def first_closed_day(database_url: str) -> date:
+    """The demo's first closed day at Filiale Mitte: a Berlin holiday in the next weeks, or
+    the closing day the demo adds when none is near."""
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    last = today + timedelta(weeks=demo.HOLIDAY_WEEKS)
+    holidays = closures.statutory("DE", demo.STATE, today, last, "de")
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        own = conn.execute(text("SELECT day FROM branch_day WHERE NOT is_open")).scalars().all()
+    engine.dispose()
+    return min([*holidays, *(d if isinstance(d, date) else date.fromisoformat(d) for d in own)])
+
+
 def test_every_widget_page_passes_axe(server, axe_page):
     page = axe_page
     visited = []
@@ -94,6 +110,9 @@ def test_every_widget_page_passes_axe(server, axe_page):
 
     check(server.url + "/w/demo/")
     check(server.url + "/w/demo/week?type=1&branch=1&resource=1")
+    closed = first_closed_day(server.env["DATABASE_URL"])  # a column named for a holiday
+    check(server.url + f"/w/demo/week?type=1&branch=1&week={closed.isoformat()}&lang=en")
+    assert page.locator("td.closed").count() >= 1
     page.locator("table.grid a").first.click()
     check()
     form_url = page.url
