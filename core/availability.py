@@ -158,9 +158,9 @@ class WeekGrid:
 
     @property
     def shown_days(self) -> list[date]:
-        """Monday to Friday always (a closed day shows as such), a weekend day only when it
-        holds a free time: a column that can only ever say "none" is left out."""
-        return [d for d in self.days if d.weekday() < 5 or self.free_times(d)]
+        """Monday to Friday always, a weekend day when it holds a free time or is closed (a
+        Saturday holiday says so): a column that can only ever say "none" is left out."""
+        return [d for d in self.days if d.weekday() < 5 or d in self.closed or self.free_times(d)]
 
     def free_times(self, day: date) -> list[time]:
         """The day's free wall times, earliest first: its list in the grid."""

@@ -501,8 +501,8 @@ def slot_key(appointment: Appointment) -> str:
 @event.listens_for(Session, "before_flush")
 def _keep_slot_columns(session: Session, _context, _instances) -> None:
     """Every appointment written carries its slot columns in step with its status and type,
-    whichever code path changed it (and a language: the practice's unless the customer's
-    was recorded)."""
+    and its blocked time in step with its start, end and buffers, whichever code path
+    changed it (and a language: the practice's unless the customer's was recorded)."""
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, Appointment):
             continue

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, render_template, send_from_dire
 bp = Blueprint("site", __name__)
 
 # Entry pages may be indexed; free-time pages and forms change by the minute and are endless.
-# Token pages (done, cancel, confirm, reschedule, waitlist, offer) stay crawlable so that their `noindex` is seen.
+# Token pages (done, cancel, confirm, reschedule, waitlist, offer) stay crawlable so that
+# their `noindex` is seen.
 ROBOTS = """User-agent: *
 Disallow: /console/
 Disallow: /w/*/where

@@ -31,6 +31,7 @@ def test_demo_is_idempotent(runner, session, monkeypatch):
         "Beratung",
         "Batteriewechsel",
         "Gruppenschulung",
+        "Hörgeräte-Anpassung",
     ]
     assert counts["Appointment"] > 0
 
