@@ -16,6 +16,7 @@ from console import (  # noqa: F401
     reminders,
     requests,
     settings,
+    undo,
 )
 from console.blueprint import bp
 

@@ -602,8 +602,8 @@ class UndoableChange(Base):
     made_at: Mapped[datetime] = mapped_column(UTCDateTime)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # status_id, resource_id, branch_id, start, end (ISO instants) before the change.
-    previous: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # "before" and "after": status_id, resource_id, start, end (ISO instants) around the change.
+    states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notification_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     appointment: Mapped[Appointment] = relationship()

@@ -105,7 +105,13 @@ def add(
         key=key,
     )
     session.add(row)
+    if COLLECTED in session.info:
+        session.info[COLLECTED].append(row)
     return row
+
+
+# Where `add` lists the rows it writes while a caller collects them (core.undo holds them).
+COLLECTED = "outbox_collected"
 
 
 def new_row(
@@ -200,6 +206,7 @@ class Skip:
     WITHDRAWN = "the please-confirm request was withdrawn"
     STARTED = "the appointment has already started"
     SAME_DAY = "it would arrive on the appointment's own day"
+    UNDONE = "staff undid the change inside its undo window"
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import booking, effects, events, workflow
+from core import booking, effects, events, undo, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -63,7 +63,8 @@ def move(
     user_id: int,
     now: datetime,
 ) -> None:
-    """Move to another time or resource; the .ics sequence rises so calendars update."""
+    """Move to another time or resource; the .ics sequence rises so calendars update. The
+    messages it causes wait out the practice's undo window (core.undo)."""
     end = start + (appointment.end - appointment.start)
     booking.lock_resource(session, resource.id)
     booking.ensure_free(
@@ -75,7 +76,7 @@ def move(
         exclude_id=appointment.id,
         attendees=appointment.attendees,
     )
-    old = appointment.start
+    old, before = appointment.start, undo.begin(session, appointment)
     appointment.resource = resource
     appointment.branch_id = resource.branch_id
     appointment.start, appointment.end = start, end
@@ -89,4 +90,5 @@ def move(
         user_id=user_id,
     )
     effects.record(session, [events.AppointmentMoved(appointment.id)], now)
+    undo.hold(session, appointment, before, user_id=user_id, now=now)
     booking.commit(session)

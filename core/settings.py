@@ -27,6 +27,7 @@ from core.models import (
     StatusKind,
     WorkingHours,
 )
+from core import undo
 from core.numbers import is_id, parse_count
 from core.triage import NotFound
 
@@ -71,7 +72,8 @@ def use_case(change: Callable) -> Callable:
 
 @use_case
 def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
-    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts."""
+    """The general settings: embed origins, inbox poll, grace period, undo window, privacy
+    URL, alerts."""
     errors = {}
     origins = [
         o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
@@ -86,8 +88,14 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
         grace = parse_count(form.get("coordination_grace_minutes"), -1)
     if not 0 <= grace <= 120:
         errors["coordination_grace_minutes"] = "Between 0 and 120 minutes."
+    undo_seconds = practice.undo_seconds
+    if "undo_seconds" in form:
+        undo_seconds = undo.parse_window(form.get("undo_seconds"))
+    if undo_seconds is None:
+        errors["undo_seconds"] = "Between 0 and 600 seconds (ten minutes)."
     if errors:
         raise Invalid(errors)
+    practice.undo_seconds = undo_seconds
     practice.embed_origins = "\n".join(origins)
     practice.inbox_poll_seconds = poll
     practice.coordination_grace_minutes = grace

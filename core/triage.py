@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import booking, effects, numbers, workflow
+from core import booking, effects, numbers, undo, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -49,7 +49,8 @@ def set_status(
     now: datetime,
     reason: str = "",
 ) -> None:
-    """Move the appointment to one of its practice's statuses; confirming re-checks the slot."""
+    """Move the appointment to one of its practice's statuses; confirming re-checks the slot.
+    The messages it causes wait out the practice's undo window (core.undo)."""
     status = owned(session, Status, status_id, appointment.practice_id)
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
         booking.lock_resource(session, appointment.resource_id)
@@ -62,10 +63,12 @@ def set_status(
             exclude_id=appointment.id,
             attendees=appointment.attendees,
         )
+    before = undo.begin(session, appointment)
     happened = workflow.change_status(
         appointment, status, now=now, by=Actor.USER, user_id=user_id, reason=reason
     )
     effects.record(session, happened, now)
+    undo.hold(session, appointment, before, user_id=user_id, now=now)
     booking.commit(session)
 
 

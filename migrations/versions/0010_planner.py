@@ -33,7 +33,7 @@ def upgrade():
         sa.Column("made_at", UTCDateTime(), nullable=False),
         sa.Column("until", UTCDateTime(), nullable=False),
         sa.Column("undone_at", UTCDateTime(), nullable=True),
-        sa.Column("previous", sa.JSON(), nullable=False),
+        sa.Column("states", sa.JSON(), nullable=False),
         sa.Column("notification_ids", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["appointment_id"],

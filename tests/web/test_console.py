@@ -147,7 +147,7 @@ def test_cancellation_needs_a_reason_which_the_email_row_carries(console, sessio
     assert session.get(Appointment, a.id).status.kind is StatusKind.START
     console.post(
         f"/console/appointments/{a.id}/status",
-        data={"status": cancelled.id, "reason": "Akustiker erkrankt"},
+        data={"status": cancelled.id, "reason": "Akustiker erkrankt", "confirmed": "yes"},
     )
     row = session.scalar(
         select(Notification).where(
