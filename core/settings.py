@@ -16,6 +16,7 @@ from functools import wraps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import undo
 from core.models import (
     Absence,
     Appointment,
@@ -27,7 +28,6 @@ from core.models import (
     StatusKind,
     WorkingHours,
 )
-from core import undo
 from core.numbers import is_id, parse_count
 from core.triage import NotFound
 

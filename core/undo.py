@@ -21,9 +21,9 @@ from core import booking
 from core.models import (
     Actor,
     Appointment,
+    NoteKind,
     Notification,
     NotificationState,
-    NoteKind,
     Resource,
     Status,
     StatusChange,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from core.models import (
     Appointment,
     Customer,
+    NoteKind,
     Notification,
     NotificationState,
-    NoteKind,
     Practice,
     Status,
     StatusKind,
