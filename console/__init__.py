@@ -5,6 +5,7 @@ the guards and filters. Importing the package registers them all.
 """
 
 from console import (  # noqa: F401
+    audit,
     auth,
     calendar,
     common,
@@ -17,6 +18,7 @@ from console import (  # noqa: F401
     requests,
     settings,
     undo,
+    users,
 )
 from console.blueprint import bp
 

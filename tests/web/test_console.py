@@ -317,6 +317,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
         "resource_id": a_practice.branches[0].resources[0].id,
         "absence_id": 0,
         "branch_id": a_practice.branches[0].id,
+        "user_id": session.scalar(select(User.id).where(User.practice_id == a_practice.id)),
     }
     session.add(BlockedContact(practice_id=a_practice.id, value="x@y.z", created_at=NOW))
     session.commit()
