@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
 from console.requests import detail_error
-from core import booking, coordination, scheduling, triage, url_dates
+from core import booking, coordination, customer_search, planner, scheduling, triage, url_dates
 from core.availability import local_instant
 from core.models import (
     Appointment,
@@ -51,24 +52,25 @@ def calendar_context() -> dict:
     )
     start = datetime.combine(days[0], time(0), tzinfo=tz)
     end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
-    rows = db.session.scalars(
+    show_cancelled = request.args.get("cancelled") == "1"
+    query = (
         select(Appointment)
         .join(Status, Appointment.status_id == Status.id)
         .where(
             Appointment.resource_id.in_([r.id for r in resources]),
             Appointment.start < end,
             Appointment.end > start,
-            Status.kind.not_in(booking.FREEING_KINDS),
             Appointment.blocked.is_(False),
         )
         .order_by(Appointment.start)
-    ).all()
+    )
+    if not show_cancelled:
+        query = query.where(Status.kind.not_in(booking.FREEING_KINDS))
+    rows = db.session.scalars(query).all()
     cells = {(d, r.id): [] for d in days for r in resources}
     for a in rows:
         cells.setdefault((a.start.astimezone(tz).date(), a.resource_id), []).append(a)
-    customers = db.session.scalars(
-        select(Customer).where(Customer.practice_id == p.id).order_by(Customer.last_name).limit(500)
-    ).all()
+    q = request.args.get("q", "").strip()[:100]
     return {
         "practice": p,
         "branches": branches,
@@ -78,7 +80,11 @@ def calendar_context() -> dict:
         "view": view,
         "resources": resources,
         "cells": cells,
-        "customers": customers,
+        "planner": _planner(p, day, resources, rows) if view == "day" else [],
+        "show_cancelled": show_cancelled,
+        "q": q,
+        "customers": customer_search.find(db.session, p.id, q, country=p.country, limit=20),
+        "prefill": _prefill(resources),
         "types": p.appointment_types,
         "declined_count": coordination.declined_counts(db.session, p.id).get(branch.id, 0)
         if branch
@@ -89,9 +95,43 @@ def calendar_context() -> dict:
     }
 
 
+def _planner(p: Practice, day, resources: list[Resource], rows) -> list[planner.Row]:
+    """The day's grid: a column per resource, a row per slot (at least 15 minutes)."""
+    hours = {
+        r.id: [(wh.start, wh.end) for wh in r.working_hours if wh.weekday == day.weekday()]
+        for r in resources
+    }
+    step = timedelta(minutes=min(max(p.slot_minutes, 15), 60))
+    return planner.day_rows(day, ZoneInfo(p.timezone), hours, list(rows), step)
+
+
+def _prefill(resources: list[Resource]) -> dict:
+    """What a click on a free slot (or a customer search) carries into the booking form."""
+    at = request.args.get("time", "")
+    resource_id = id_value(request.args, "resource")
+    return {
+        "time": at if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at) else "",
+        "resource": resource_id if resource_id in {r.id for r in resources} else None,
+        "customer": id_value(request.args, "customer"),
+        "type": id_value(request.args, "type"),
+    }
+
+
 @bp.get("/calendar")
 def calendar():
     return render("console/calendar.html", "calendar", **calendar_context())
+
+
+@bp.get("/calendar/customers")
+def customer_picker():
+    """The booking form's customer choice for what was typed (htmx; the form's Search button
+    does the same without JavaScript)."""
+    p = practice()
+    q = request.args.get("q", "").strip()[:100]
+    found = customer_search.find(db.session, p.id, q, country=p.country, limit=20)
+    return render(
+        "console/calendar.html", "picker", customers=found, q=q, prefill={"customer": None}
+    )
 
 
 @bp.post("/calendar/appointments")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import jsonify, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from clock import utcnow
 from console.blueprint import bp
 from console.common import admin_only, get, id_value, practice
 from console.customer_form import CustomerForm
 from console.render import render
-from core import coordination, privacy, triage
+from core import coordination, customer_search, privacy, triage
 from core.models import (
     Appointment,
     Channel,
@@ -23,19 +23,9 @@ from extensions import db
 @bp.get("/customers")
 def customers():
     q = request.args.get("q", "").strip()[:100]
-    query = select(Customer).where(Customer.practice_id == current_user.practice_id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                Customer.last_name.ilike(like),
-                Customer.first_name.ilike(like),
-                Customer.email.ilike(like),
-                Customer.phone.ilike(like),
-            )
-        )
-    rows = db.session.scalars(query.order_by(Customer.last_name).limit(100)).all()
-    return render("console/customers.html", "results", customers=rows, q=q, practice=practice())
+    p = practice()
+    rows = customer_search.find(db.session, p.id, q, country=p.country)
+    return render("console/customers.html", "results", customers=rows, q=q, practice=p)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
