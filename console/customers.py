@@ -32,9 +32,21 @@ def customers():
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 def customer(customer_id: int | None = None):
     c = get(Customer, customer_id) if customer_id else None
+    for_request = _unlinked_request() if c is None else None
     form = CustomerForm.from_customer(c)
+    if for_request is not None:
+        form = CustomerForm(values=triage.request_values(for_request))
     if request.method == "POST":
         form = CustomerForm.parse(request.form, practice().country)
+        if form.valid and for_request is not None:
+            triage.create_customer_from_request(
+                db.session,
+                for_request,
+                user_id=current_user.user.id,
+                now=utcnow(),
+                values=form.values,
+            )
+            return redirect(url_for("console.appointment", appointment_id=for_request.id), 303)
         if form.valid:
             c = triage.save_customer(
                 db.session,
@@ -61,10 +73,20 @@ def customer(customer_id: int | None = None):
         appointments=appointments,
         confirmable={a.id for a in appointments if coordination.can_start(a, now)},
         others=_merge_candidates(c) if c else [],
+        for_request=for_request,
         channels=list(Channel),
         practice=practice(),
         status=422 if form.errors else 200,
     )
+
+
+def _unlinked_request() -> Appointment | None:
+    """The request a new customer is created for (`?from=`), while it has none linked."""
+    appointment_id = id_value(request.args, "from")
+    if appointment_id is None:
+        return None
+    appointment = get(Appointment, appointment_id)
+    return appointment if appointment.customer_id is None else None
 
 
 def _merge_candidates(c: Customer) -> list[Customer]:

@@ -107,7 +107,9 @@ def detail_error(a: Appointment, message: str):
 def link_customer(appointment_id: int):
     a = get(Appointment, appointment_id)
     customer_id = id_value(request.form, "customer") or 0
-    take = tuple(request.form.getlist("take"))
+    take = tuple(request.form.getlist("take")) + tuple(
+        name for name in ("email", "phone") if request.form.get(f"take_{name}") == "request"
+    )
     try:
         triage.link_customer(
             db.session, a, customer_id, user_id=current_user.user.id, now=utcnow(), take=take

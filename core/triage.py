@@ -129,19 +129,32 @@ def link_customer(
     session.commit()
 
 
+def request_values(appointment: Appointment) -> dict[str, str]:
+    """The customer form prefilled from what the requester typed."""
+    return {
+        "salutation": appointment.req_salutation,
+        "first_name": appointment.req_first_name,
+        "last_name": appointment.req_last_name,
+        "email": appointment.req_email,
+        "phone": appointment.req_phone,
+        "preferred_channel": Channel.EMAIL if appointment.req_email else Channel.SMS,
+        "notes": "",
+    }
+
+
 def create_customer_from_request(
-    session: Session, appointment: Appointment, *, user_id: int, now: datetime
+    session: Session,
+    appointment: Appointment,
+    *,
+    user_id: int,
+    now: datetime,
+    values: dict[str, str] | None = None,
 ) -> Customer:
-    customer = Customer(
-        practice_id=appointment.practice_id,
-        salutation=appointment.req_salutation,
-        first_name=appointment.req_first_name,
-        last_name=appointment.req_last_name or "?",
-        email=appointment.req_email or None,
-        phone=appointment.req_phone or None,
-        preferred_channel=Channel.EMAIL if appointment.req_email else Channel.SMS,
-        created_at=now,
-    )
+    """A new customer for an unlinked request, from the request itself or from the values
+    staff checked in the prefilled form; linked to the request and noted. Commits once."""
+    customer = Customer(practice_id=appointment.practice_id, last_name="", created_at=now)
+    _fill(customer, values or request_values(appointment))
+    customer.last_name = customer.last_name or "?"
     session.add(customer)
     session.flush()  # the id, for the history note
     appointment.customer = customer
@@ -238,9 +251,13 @@ def save_customer(
     if customer is None:
         customer = Customer(practice_id=practice_id, last_name="", created_at=now)
         session.add(customer)
+    _fill(customer, values)
+    session.commit()
+    return customer
+
+
+def _fill(customer: Customer, values: dict[str, str]) -> None:
     customer.salutation, customer.first_name = values["salutation"], values["first_name"]
     customer.last_name, customer.notes = values["last_name"], values["notes"]
     customer.email, customer.phone = values["email"] or None, values["phone"] or None
     customer.preferred_channel = Channel(values["preferred_channel"])
-    session.commit()
-    return customer
