@@ -66,8 +66,7 @@ def move(
     """Move to another time or resource; the .ics sequence rises so calendars update. The
     messages it causes wait out the practice's undo window (core.undo)."""
     end = start + (appointment.end - appointment.start)
-    booking.lock_resource(session, resource.id)
-    booking.ensure_free(
+    booking.reserve(
         session,
         resource.id,
         appointment.type,

@@ -53,8 +53,7 @@ def set_status(
     The messages it causes wait out the practice's undo window (core.undo)."""
     status = owned(session, Status, status_id, appointment.practice_id)
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
-        booking.lock_resource(session, appointment.resource_id)
-        booking.ensure_free(
+        booking.reserve(
             session,
             appointment.resource_id,
             appointment.type,

@@ -29,6 +29,7 @@ from core.models import (
     StatusChange,
     UndoableChange,
 )
+from core.numbers import parse_count
 from core.outbox import COLLECTED, Skip
 
 MAX_SECONDS = 600  # ten minutes: longer, and a correction turns into news arriving late
@@ -52,10 +53,8 @@ class Refused(Exception):
 
 def parse_window(raw: str | None) -> int | None:
     """The undo window in seconds from a settings form, or None when out of 0–600."""
-    value = (raw or "").strip()
-    if not value.isdigit() or len(value) > 4 or int(value) > MAX_SECONDS:
-        return None
-    return int(value)
+    value = parse_count((raw or "").strip(), -1)
+    return value if 0 <= value <= MAX_SECONDS else None
 
 
 def begin(session: Session, appointment: Appointment) -> dict:
@@ -144,8 +143,7 @@ def _undo(session: Session, change: UndoableChange, *, user_id: int, now: dateti
     resource = session.get(Resource, before["resource_id"])
     start, end = datetime.fromisoformat(before["start"]), datetime.fromisoformat(before["end"])
     if not status.kind.frees_slot:
-        booking.lock_resource(session, resource.id)
-        booking.ensure_free(
+        booking.reserve(
             session,
             resource.id,
             appointment.type,
