@@ -81,6 +81,7 @@ def calendar_context() -> dict:
         "resources": resources,
         "cells": cells,
         "planner": _planner(p, day, resources, rows) if view == "day" else [],
+        "now": utcnow(),  # slots already begun are no longer offered
         "show_cancelled": show_cancelled,
         "q": q,
         "customers": customer_search.find(db.session, p.id, q, country=p.country, limit=20),
