@@ -125,14 +125,9 @@ def calendar():
 
 @bp.get("/calendar/customers")
 def customer_picker():
-    """The booking form's customer choice for what was typed (htmx; the form's Search button
-    does the same without JavaScript)."""
-    p = practice()
-    q = request.args.get("q", "").strip()[:100]
-    found = customer_search.find(db.session, p.id, q, country=p.country, limit=20)
-    return render(
-        "console/calendar.html", "picker", customers=found, q=q, prefill={"customer": None}
-    )
+    """The booking form's customer choice for what was typed (htmx asks for the block; the
+    form's Search button and any other request get the whole calendar)."""
+    return render("console/calendar.html", "picker", **calendar_context())
 
 
 @bp.post("/calendar/appointments")
