@@ -5,6 +5,7 @@ the guards and filters. Importing the package registers them all.
 """
 
 from console import (  # noqa: F401
+    audit,
     auth,
     branch_days,
     calendar,
@@ -17,6 +18,8 @@ from console import (  # noqa: F401
     reminders,
     requests,
     settings,
+    undo,
+    users,
     waitlist,
 )
 from console.blueprint import bp

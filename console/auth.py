@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from math import ceil
 
 from flask import current_app, g, redirect, render_template, request, url_for
@@ -23,7 +24,7 @@ class StaffUser(UserMixin):
 
     def __init__(self, user: User):
         self.user = user
-        self.id = str(user.id)
+        self.id = f"{user.id}-{password_mark(user)}"
 
     @property
     def practice_id(self) -> int:
@@ -34,11 +35,22 @@ class StaffUser(UserMixin):
         return self.user.role == "admin"
 
 
+def password_mark(user: User) -> str:
+    """A digest of the password hash in the session: a new password ends old sessions (the
+    signed session cookie is readable, so never the hash itself)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> StaffUser | None:
-    row_id = numbers.parse_id(user_id)
+def load_user(session_id: str) -> StaffUser | None:
+    """Asked on every request: a deactivated login or a changed password ends the session
+    at once."""
+    raw_id, _, mark = session_id.partition("-")
+    row_id = numbers.parse_id(raw_id)
     user = db.session.get(User, row_id) if row_id else None
-    return StaffUser(user) if user is not None and user.active else None
+    if user is None or not user.active or mark != password_mark(user):
+        return None
+    return StaffUser(user)
 
 
 login_manager.login_view = "console.login"

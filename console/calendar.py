@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,16 @@ from console.blueprint import bp
 from console.common import chosen_branch, get, id_value, practice
 from console.render import render
 from console.requests import detail_error, overlap_message
-from core import booking, closures, coordination, scheduling, triage, url_dates
+from core import (
+    booking,
+    closures,
+    coordination,
+    customer_search,
+    planner,
+    scheduling,
+    triage,
+    url_dates,
+)
 from core.availability import local_instant
 from core.models import (
     Appointment,
@@ -50,24 +60,30 @@ def calendar_context() -> dict:
     )
     start = datetime.combine(days[0], time(0), tzinfo=tz)
     end = datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=tz)
-    rows = db.session.scalars(
+    show_cancelled = request.args.get("cancelled") == "1"
+    query = (
         select(Appointment)
         .join(Status, Appointment.status_id == Status.id)
         .where(
             Appointment.resource_id.in_([r.id for r in resources]),
             Appointment.start < end,
             Appointment.end > start,
-            Status.kind.not_in(booking.FREEING_KINDS),
             Appointment.blocked.is_(False),
         )
         .order_by(Appointment.start)
-    ).all()
+    )
+    if not show_cancelled:
+        query = query.where(Status.kind.not_in(booking.FREEING_KINDS))
+    rows = db.session.scalars(query).all()
     cells = {(d, r.id): [] for d in days for r in resources}
     for a in rows:
         cells.setdefault((a.start.astimezone(tz).date(), a.resource_id), []).append(a)
-    customers = db.session.scalars(
-        select(Customer).where(Customer.practice_id == p.id).order_by(Customer.last_name).limit(500)
-    ).all()
+    q = request.args.get("q", "").strip()[:100]
+    closed = (
+        closures.for_branch(db.session, branch, days[0], days[-1], str(get_locale()))
+        if branch
+        else {}
+    )
     return {
         "practice": p,
         "branches": p.branches,
@@ -77,10 +93,13 @@ def calendar_context() -> dict:
         "view": view,
         "resources": resources,
         "cells": cells,
-        "closed": closures.for_branch(db.session, branch, days[0], days[-1], str(get_locale()))
-        if branch
-        else {},
-        "customers": customers,
+        "closed": closed,
+        "planner": _planner(p, day, resources, rows, closed) if view == "day" else [],
+        "now": utcnow(),  # slots already begun are no longer offered
+        "show_cancelled": show_cancelled,
+        "q": q,
+        "customers": customer_search.find(db.session, p.id, q, country=p.country, limit=20),
+        "prefill": _prefill(resources),
         "types": p.appointment_types,
         "declined_count": coordination.declined_counts(db.session, p.id).get(branch.id, 0)
         if branch
@@ -91,9 +110,43 @@ def calendar_context() -> dict:
     }
 
 
+def _planner(p: Practice, day, resources: list[Resource], rows, closed) -> list[planner.Row]:
+    """The day's grid: a column per resource, a row per slot (at least 15 minutes); a
+    closed day offers no free slot."""
+    hours = {
+        r.id: [
+            (wh.start, wh.end)
+            for wh in r.working_hours
+            if wh.weekday == day.weekday() and day not in closed
+        ]
+        for r in resources
+    }
+    step = timedelta(minutes=min(max(p.slot_minutes, 15), 60))
+    return planner.day_rows(day, ZoneInfo(p.timezone), hours, list(rows), step)
+
+
+def _prefill(resources: list[Resource]) -> dict:
+    """What a click on a free slot (or a customer search) carries into the booking form."""
+    at = request.args.get("time", "")
+    resource_id = id_value(request.args, "resource")
+    return {
+        "time": at if re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at) else "",
+        "resource": resource_id if resource_id in {r.id for r in resources} else None,
+        "customer": id_value(request.args, "customer"),
+        "type": id_value(request.args, "type"),
+    }
+
+
 @bp.get("/calendar")
 def calendar():
     return render("console/calendar.html", "calendar", **calendar_context())
+
+
+@bp.get("/calendar/customers")
+def customer_picker():
+    """The booking form's customer choice for what was typed (htmx asks for the block; the
+    form's Search button and any other request get the whole calendar)."""
+    return render("console/calendar.html", "picker", **calendar_context())
 
 
 @bp.post("/calendar/appointments")

@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 from clock import utcnow
 from console.blueprint import bp
 from console.history import note_text
-from core import numbers, triage
+from core import audit, numbers, triage
 from core.models import Practice, StatusChange, StatusKind
 from extensions import db
 from notifications.queueing import worker_alive
@@ -31,6 +31,18 @@ def _needs_login():
     if request.endpoint != "console.login" and not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     return None
+
+
+@bp.before_request
+def _name_the_actor():
+    """Whatever this request changes is audited as the logged-in staff member's doing."""
+    if current_user.is_authenticated:
+        audit.act_as(
+            db.session,
+            practice_id=current_user.practice_id,
+            user_id=current_user.user.id,
+            now=utcnow(),
+        )
 
 
 @bp.errorhandler(triage.NotFound)
@@ -72,6 +84,11 @@ def admin_only(view):
 @bp.app_template_filter("local")
 def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
+
+
+@bp.app_template_filter("fromiso")
+def _fromiso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 @bp.app_template_filter("history_text")

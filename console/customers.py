@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import jsonify, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from clock import utcnow
 from console.blueprint import bp
 from console.common import admin_only, get, id_value, practice
 from console.customer_form import CustomerForm
 from console.render import render
-from core import coordination, privacy, triage
+from core import coordination, customer_search, privacy, triage
 from core.models import (
     Appointment,
     Channel,
@@ -23,28 +23,30 @@ from extensions import db
 @bp.get("/customers")
 def customers():
     q = request.args.get("q", "").strip()[:100]
-    query = select(Customer).where(Customer.practice_id == current_user.practice_id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                Customer.last_name.ilike(like),
-                Customer.first_name.ilike(like),
-                Customer.email.ilike(like),
-                Customer.phone.ilike(like),
-            )
-        )
-    rows = db.session.scalars(query.order_by(Customer.last_name).limit(100)).all()
-    return render("console/customers.html", "results", customers=rows, q=q, practice=practice())
+    p = practice()
+    rows = customer_search.find(db.session, p.id, q, country=p.country)
+    return render("console/customers.html", "results", customers=rows, q=q, practice=p)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
 @bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
 def customer(customer_id: int | None = None):
     c = get(Customer, customer_id) if customer_id else None
+    for_request = _unlinked_request() if c is None else None
     form = CustomerForm.from_customer(c)
+    if for_request is not None:
+        form = CustomerForm(values=triage.request_values(for_request))
     if request.method == "POST":
         form = CustomerForm.parse(request.form, practice().country)
+        if form.valid and for_request is not None:
+            triage.create_customer_from_request(
+                db.session,
+                for_request,
+                user_id=current_user.user.id,
+                now=utcnow(),
+                values=form.values,
+            )
+            return redirect(url_for("console.appointment", appointment_id=for_request.id), 303)
         if form.valid:
             c = triage.save_customer(
                 db.session,
@@ -71,10 +73,20 @@ def customer(customer_id: int | None = None):
         appointments=appointments,
         confirmable={a.id for a in appointments if coordination.can_start(a, now)},
         others=_merge_candidates(c) if c else [],
+        for_request=for_request,
         channels=list(Channel),
         practice=practice(),
         status=422 if form.errors else 200,
     )
+
+
+def _unlinked_request() -> Appointment | None:
+    """The request a new customer is created for (`?from=`), while it has none linked."""
+    appointment_id = id_value(request.args, "from")
+    if appointment_id is None:
+        return None
+    appointment = get(Appointment, appointment_id)
+    return appointment if appointment.customer_id is None else None
 
 
 def _merge_candidates(c: Customer) -> list[Customer]:

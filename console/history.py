@@ -67,5 +67,9 @@ TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
     NoteKind.DECLINED: lambda p, _zone: _(
         "Declined by the customer through the please-confirm email"
     ),
+    NoteKind.UNDONE: lambda p, zone: _(
+        "change undone: back to %(time)s; its messages were withdrawn",
+        time=_instant(p["start"], zone),
+    ),
     NoteKind.LEGACY: lambda p, _zone: p["text"],  # written before notes were data: as it was
 }

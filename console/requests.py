@@ -10,8 +10,8 @@ from clock import utcnow
 from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
-from core import booking, coordination, triage, workflow
-from core.models import Appointment
+from core import booking, coordination, triage, undo, workflow
+from core.models import Appointment, Status, StatusKind
 from extensions import db
 
 
@@ -28,6 +28,9 @@ def detail_context(appointment: Appointment, **extra) -> dict:
         "statuses": p.statuses,
         "suggestions": [(c, triage.differences(appointment, c)) for c in suggestions],
         "field_labels": FIELD_LABELS,
+        "undo_change": undo.latest_open(db.session, appointment, utcnow()),
+        "undone": request.args.get("undone") == "1",
+        "confirm_cancel": None,
         "error": None,
         **extra,
     }
@@ -51,6 +54,14 @@ def appointment(appointment_id: int):
 def change_status(appointment_id: int):
     a = get(Appointment, appointment_id)
     status_id = id_value(request.form, "status") or 0
+    reason = request.form.get("reason", "")[:1000]
+    if _needs_confirmation(a, status_id, reason):
+        return render(
+            "console/appointment.html",
+            **detail_context(
+                a, confirm_cancel={"status": get(Status, status_id), "reason": reason}
+            ),
+        )
     try:
         triage.set_status(
             db.session,
@@ -58,7 +69,7 @@ def change_status(appointment_id: int):
             status_id,
             user_id=current_user.user.id,
             now=utcnow(),
-            reason=request.form.get("reason", "")[:1000],
+            reason=reason,
         )
     except (triage.NotFound, workflow.InvalidTransition):
         db.session.rollback()
@@ -72,6 +83,20 @@ def change_status(appointment_id: int):
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
 
 
+def _needs_confirmation(a: Appointment, status_id: int, reason: str) -> bool:
+    """A cancellation asks "really?" first (a page step, no script dialog), once it has
+    the reason the customer's email will quote."""
+    status = db.session.get(Status, status_id)
+    return (
+        status is not None
+        and status.practice_id == a.practice_id
+        and status.kind is StatusKind.CANCELLED
+        and status.id != a.status_id
+        and bool(reason.strip())
+        and request.form.get("confirmed") != "yes"
+    )
+
+
 def detail_error(a: Appointment, message: str):
     db.session.expire_all()
     a = db.session.get(Appointment, a.id)
@@ -82,7 +107,9 @@ def detail_error(a: Appointment, message: str):
 def link_customer(appointment_id: int):
     a = get(Appointment, appointment_id)
     customer_id = id_value(request.form, "customer") or 0
-    take = tuple(request.form.getlist("take"))
+    take = tuple(request.form.getlist("take")) + tuple(
+        name for name in ("email", "phone") if request.form.get(f"take_{name}") == "request"
+    )
     try:
         triage.link_customer(
             db.session, a, customer_id, user_id=current_user.user.id, now=utcnow(), take=take

@@ -113,6 +113,22 @@ def buffers(kind: AppointmentType) -> tuple[timedelta, timedelta]:
     )
 
 
+def reserve(
+    session: Session,
+    resource_id: int,
+    kind: AppointmentType,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_id: int | None = None,
+    attendees: int = 1,
+) -> None:
+    """Take the resource's lock and make sure the interval can take this booking (a move,
+    a confirmation, an undo); SlotTaken otherwise."""
+    lock_resource(session, resource_id)
+    ensure_free(session, resource_id, kind, start, end, exclude_id=exclude_id, attendees=attendees)
+
+
 # --- Reading availability from the database -------------------------------------------------
 
 

@@ -136,6 +136,7 @@ class NoteKind(enum.StrEnum):
     CUSTOMER_CREATED = "customer_created"  # customer_id, name
     CUSTOMER_MERGED = "customer_merged"  # name, duplicate_id, keep_id
     ACCEPTED = "accepted"  # the customer accepted a please-confirm email
+    UNDONE = "undone"  # staff took back their last change inside the undo window
     DECLINED = "declined"  # the customer declined one
     LEGACY = "legacy"  # text: a note from before notes were data, shown as written
 
@@ -192,6 +193,8 @@ class Practice(Base):
     waitlist_offer_hours: Mapped[int] = mapped_column(Integer, default=12)
     inbox_poll_seconds: Mapped[int] = mapped_column(Integer, default=120)
     coordination_grace_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # Seconds a staff change that mails the customer can be undone before its mail leaves.
+    undo_seconds: Mapped[int] = mapped_column(Integer, default=60)
     # Reminders.
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     reminder_email_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -683,6 +686,53 @@ class User(Base):
     practice: Mapped[Practice] = relationship()
 
 
+class UndoableChange(Base):
+    """A staff change to an appointment that can be taken back until `until`: the state
+    before it, and the outbox rows it wrote (they wait until `until`, see core.undo)."""
+
+    __tablename__ = "undoable_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "before" and "after": status_id, resource_id, start, end (ISO instants) around the change.
+    states: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notification_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    appointment: Mapped[Appointment] = relationship()
+
+    def open(self, now: datetime) -> bool:
+        return self.undone_at is None and now < self.until
+
+
+class AuditEntry(Base):
+    """Who of the staff did what to which appointment, customer or setting, and when.
+
+    Written by core.audit from the rows a staff request changed; it holds ids, field names
+    and status names, never a customer's personal data (names and addresses stay in their
+    rows, so erasing a customer leaves nothing here that names them)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_practice_at", "practice_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(20))  # created / changed / deleted
+    target: Mapped[str] = mapped_column(String(40))  # the table: appointment, customer, …
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    # The customer the entry concerns (for their export); no foreign key: erasure keeps it.
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
 class BlockedContact(Base):
     """An email address or phone number whose online bookings never reach the calendar."""
 
@@ -700,6 +750,7 @@ __all__ = [
     "Actor",
     "Appointment",
     "AppointmentType",
+    "AuditEntry",
     "Base",
     "BlockedContact",
     "Branch",
@@ -717,6 +768,7 @@ __all__ = [
     "StatusChange",
     "StatusKind",
     "OfferState",
+    "UndoableChange",
     "User",
     "UTCDateTime",
     "WaitlistEntry",

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import booking, effects, events, workflow
+from core import booking, effects, events, undo, workflow
 from core.models import Actor, Appointment, NoteKind, Resource
 
 
@@ -27,7 +27,8 @@ class Move:
     first free one in id order wins) and who asks.
 
     `offered_only` holds the widget's rules (working hours, absences, grid, lead time,
-    horizon) as well as the free-time check; staff may book any free time. `note` is the
+    horizon) as well as the free-time check; staff may book any free time. An `undoable`
+    move (staff's) holds its messages for the practice's undo window (core.undo). `note` is the
     history entry's kind, `check` a caller's condition on the freshly locked appointment
     (it raises to refuse, nothing changed)."""
 
@@ -39,6 +40,7 @@ class Move:
     note: NoteKind = NoteKind.MOVED
     user_id: int | None = None
     check: Callable[[Appointment], None] | None = None
+    undoable: bool = False
 
 
 def move(session: Session, ask: Move, now: datetime) -> Appointment:
@@ -58,6 +60,7 @@ def move(session: Session, ask: Move, now: datetime) -> Appointment:
         session.rollback()
         raise
     old_start, old_resource_id = appointment.start, appointment.resource_id
+    restorable = undo.begin(session, appointment) if ask.undoable else None
     appointment.resource = resource
     appointment.branch_id = resource.branch_id
     appointment.start, appointment.end = ask.start, ask.start + duration
@@ -76,6 +79,8 @@ def move(session: Session, ask: Move, now: datetime) -> Appointment:
     )
     moved = events.AppointmentMoved(appointment.id, ask.by, old_start, old_resource_id)
     effects.record(session, [moved], now)
+    if restorable is not None:
+        undo.hold(session, appointment, restorable, user_id=ask.user_id, now=now)
     booking.commit(session)
     return appointment
 

@@ -118,7 +118,13 @@ def add(
         key=key,
     )
     session.add(row)
+    if COLLECTED in session.info:
+        session.info[COLLECTED].append(row)
     return row
+
+
+# Where `add` lists the rows it writes while a caller collects them (core.undo holds them).
+COLLECTED = "outbox_collected"
 
 
 def new_row(
@@ -215,6 +221,7 @@ class Skip:
     SAME_DAY = "it would arrive on the appointment's own day"
     BRANCH_CLOSED = "the branch is closed that day: move or cancel the appointment"
     OFFER_GONE = "the offered time is taken or the offer has expired"
+    UNDONE = "staff undid the change inside its undo window"
 
 
 def skip_reason(session: Session, row: Notification, now: datetime) -> str | None:

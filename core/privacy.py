@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.models import (
     Appointment,
     CoordinationRequest,
@@ -89,6 +90,7 @@ EXPORT_VERSION = 2
 # The columns of a history row the export carries; a new column is exported by naming it here.
 HISTORY_COLUMNS = ("at", "by", "reason", "note_kind", "note_params")
 MESSAGE_COLUMNS = ("kind", "channel", "recipient", "state", "not_before", "sent_at", "created_at")
+AUDIT_COLUMNS = ("at", "action", "target", "target_id", "params")
 REQUEST_COLUMNS = (
     "recipients",
     "allow_decline",
@@ -142,6 +144,7 @@ def export_customer(session: Session, customer: Customer) -> dict[str, Any]:
             _columns(n, MESSAGE_COLUMNS) | {"appointment_id": n.appointment_id}
             for n in _messages_to(session, customer, appointments, requests)
         ],
+        "audit": [_columns(e, AUDIT_COLUMNS) for e in audit.concerning(session, customer.id)],
     }
 
 

@@ -86,10 +86,17 @@ def move(
     language: str = "de",
 ) -> None:
     """Move to another time or resource (any free time: staff agreed it with the customer,
-    but not on a closed day); the .ics sequence rises so calendars update, and the moved
-    appointment takes its type's buffers as they are set now, checked at the new time."""
+    but not on a closed day); the .ics sequence rises so calendars update, the moved
+    appointment takes its type's buffers as they are set now, checked at the new time, and
+    the messages it causes wait out the practice's undo window (core.undo)."""
     ensure_open(session, resource, start, language)
     ask = moving.Move(
-        appointment.id, start, [resource], Actor.USER, offered_only=False, user_id=user_id
+        appointment.id,
+        start,
+        [resource],
+        Actor.USER,
+        offered_only=False,
+        user_id=user_id,
+        undoable=True,
     )
     moving.move(session, ask, now)

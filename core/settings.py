@@ -16,7 +16,7 @@ from functools import wraps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import closures
+from core import closures, undo
 from core.models import (
     Absence,
     Appointment,
@@ -72,9 +72,9 @@ def use_case(change: Callable) -> Callable:
 
 @use_case
 def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
-    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts,
-    what customers may do through their links (move the appointment, wait for an earlier
-    time, and how long a waitlist offer holds)."""
+    """The general settings: embed origins, inbox poll, grace period, undo window, privacy
+    URL, alerts, what customers may do through their links (move the appointment, wait for
+    an earlier time, and how long a waitlist offer holds)."""
     errors = {}
     origins = [
         o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
@@ -94,8 +94,14 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
         offer_hours = parse_count(form.get("waitlist_offer_hours"), -1)
     if not 1 <= offer_hours <= 168:
         errors["waitlist_offer_hours"] = "Between 1 and 168 hours."
+    undo_seconds = practice.undo_seconds
+    if "undo_seconds" in form:
+        undo_seconds = undo.parse_window(form.get("undo_seconds"))
+    if undo_seconds is None:
+        errors["undo_seconds"] = "Between 0 and 600 seconds (ten minutes)."
     if errors:
         raise Invalid(errors)
+    practice.undo_seconds = undo_seconds
     practice.embed_origins = "\n".join(origins)
     practice.inbox_poll_seconds = poll
     practice.coordination_grace_minutes = grace

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import booking, effects, numbers, workflow
+from core import booking, effects, numbers, undo, workflow
 from core.models import (
     Actor,
     Appointment,
@@ -49,11 +49,11 @@ def set_status(
     now: datetime,
     reason: str = "",
 ) -> None:
-    """Move the appointment to one of its practice's statuses; confirming re-checks the slot."""
+    """Move the appointment to one of its practice's statuses; confirming re-checks the slot.
+    The messages it causes wait out the practice's undo window (core.undo)."""
     status = owned(session, Status, status_id, appointment.practice_id)
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
-        booking.lock_resource(session, appointment.resource_id)
-        booking.ensure_free(
+        booking.reserve(
             session,
             appointment.resource_id,
             appointment.type,
@@ -62,10 +62,12 @@ def set_status(
             exclude_id=appointment.id,
             attendees=appointment.attendees,
         )
+    before = undo.begin(session, appointment)
     happened = workflow.change_status(
         appointment, status, now=now, by=Actor.USER, user_id=user_id, reason=reason
     )
     effects.record(session, happened, now)
+    undo.hold(session, appointment, before, user_id=user_id, now=now)
     booking.commit(session)
 
 
@@ -126,19 +128,32 @@ def link_customer(
     session.commit()
 
 
+def request_values(appointment: Appointment) -> dict[str, str]:
+    """The customer form prefilled from what the requester typed."""
+    return {
+        "salutation": appointment.req_salutation,
+        "first_name": appointment.req_first_name,
+        "last_name": appointment.req_last_name,
+        "email": appointment.req_email,
+        "phone": appointment.req_phone,
+        "preferred_channel": Channel.EMAIL if appointment.req_email else Channel.SMS,
+        "notes": "",
+    }
+
+
 def create_customer_from_request(
-    session: Session, appointment: Appointment, *, user_id: int, now: datetime
+    session: Session,
+    appointment: Appointment,
+    *,
+    user_id: int,
+    now: datetime,
+    values: dict[str, str] | None = None,
 ) -> Customer:
-    customer = Customer(
-        practice_id=appointment.practice_id,
-        salutation=appointment.req_salutation,
-        first_name=appointment.req_first_name,
-        last_name=appointment.req_last_name or "?",
-        email=appointment.req_email or None,
-        phone=appointment.req_phone or None,
-        preferred_channel=Channel.EMAIL if appointment.req_email else Channel.SMS,
-        created_at=now,
-    )
+    """A new customer for an unlinked request, from the request itself or from the values
+    staff checked in the prefilled form; linked to the request and noted. Commits once."""
+    customer = Customer(practice_id=appointment.practice_id, last_name="", created_at=now)
+    _fill(customer, values or request_values(appointment))
+    customer.last_name = customer.last_name or "?"
     session.add(customer)
     session.flush()  # the id, for the history note
     appointment.customer = customer
@@ -235,9 +250,13 @@ def save_customer(
     if customer is None:
         customer = Customer(practice_id=practice_id, last_name="", created_at=now)
         session.add(customer)
+    _fill(customer, values)
+    session.commit()
+    return customer
+
+
+def _fill(customer: Customer, values: dict[str, str]) -> None:
     customer.salutation, customer.first_name = values["salutation"], values["first_name"]
     customer.last_name, customer.notes = values["last_name"], values["notes"]
     customer.email, customer.phone = values["email"] or None, values["phone"] or None
     customer.preferred_channel = Channel(values["preferred_channel"])
-    session.commit()
-    return customer

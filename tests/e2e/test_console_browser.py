@@ -23,7 +23,8 @@ def server(database_url, tmp_path, redis_conn, smtp):
     )
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE practice SET inbox_poll_seconds = 2"))
+        # Messages leave at once here (no undo window): test_planner_browser tests the window.
+        conn.execute(text("UPDATE practice SET inbox_poll_seconds = 2, undo_seconds = 0"))
     engine.dispose()
     yield server
     server.stop()
@@ -76,7 +77,11 @@ def test_console_pages_pass_axe(server, axe_page):
     log_in(page, server)
     for path in (
         "/console/inbox",
+        "/console/calendar",
         "/console/calendar?view=week",
+        "/console/calendar?cancelled=1&time=09:00",
+        "/console/users",
+        "/console/audit",
         "/console/customers",
         "/console/customers/new",
         "/console/outbox",
@@ -91,5 +96,10 @@ def test_console_pages_pass_axe(server, axe_page):
     page.locator("#inbox tbody a").first.click()
     assert "/console/appointments/" in page.url
     assert axe_violations(page) == []
-    page.goto(page.url + "/coordination")
+    appointment = page.url
+    page.get_by_label("Abgesagt").check()
+    page.get_by_label("Grund").fill("Die Akustikerin ist erkrankt.")
+    page.get_by_role("button", name="Status speichern").click()
+    assert axe_violations(page) == []  # the confirm step
+    page.goto(appointment + "/coordination")
     assert axe_violations(page) == []

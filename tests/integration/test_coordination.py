@@ -352,6 +352,9 @@ def test_a_move_after_sending_sends_an_update_with_a_raised_sequence(
         now=clock.now,
     )
     deliver_due(capp, redis_conn)
+    assert len(smtp.to(CUSTOMER)) == 1  # the update waits out the undo window
+    clock.now += timedelta(seconds=practice.undo_seconds)
+    deliver_due(capp, redis_conn)
     [request_mail, update] = smtp.to(CUSTOMER)
     assert not [p for p in request_mail.walk() if p.get_content_type() == "text/calendar"]
     _, calendar = calendar_part(update)

@@ -139,6 +139,7 @@ def test_2_a_type_with_the_consoles_defaults_sends_the_receipt_then_the_confirma
     appointment = s.scalar(select(Appointment).where(Appointment.req_email == CUSTOMER))
     confirmed = next(st for st in practice.statuses if st.kind is StatusKind.CONFIRMED)
     user = s.scalar(select(User))
+    practice.undo_seconds = 0  # no undo window: the confirmation leaves at once
     triage.set_status(s, appointment, confirmed.id, user_id=user.id, now=NOW)
     burst(mapp)
     [_, confirmation] = smtp.to(CUSTOMER)

@@ -46,6 +46,9 @@ PAGES = [
     "/console/inbox?processed=1",
     "/console/calendar",
     "/console/calendar?view=week",
+    "/console/calendar?cancelled=1&time=09:30&q=a",
+    "/console/users",
+    "/console/audit",
     "/console/customers",
     "/console/customers/new",
     "/console/outbox",
@@ -148,7 +151,7 @@ def test_cancellation_needs_a_reason_which_the_email_row_carries(console, sessio
     assert session.get(Appointment, a.id).status.kind is StatusKind.START
     console.post(
         f"/console/appointments/{a.id}/status",
-        data={"status": cancelled.id, "reason": "Akustiker erkrankt"},
+        data={"status": cancelled.id, "reason": "Akustiker erkrankt", "confirmed": "yes"},
     )
     row = session.scalar(
         select(Notification).where(
@@ -318,6 +321,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
         "resource_id": a_practice.branches[0].resources[0].id,
         "absence_id": 0,
         "branch_id": a_practice.branches[0].id,
+        "user_id": session.scalar(select(User.id).where(User.practice_id == a_practice.id)),
     }
     session.add(BlockedContact(practice_id=a_practice.id, value="x@y.z", created_at=NOW))
     session.commit()

@@ -54,6 +54,12 @@ NOTES = {
         "Vom Kunden über die Bitte um Bestätigung (E-Mail) abgelehnt",
         "Declined by the customer through the please-confirm email",
     ),
+    NoteKind.UNDONE: (
+        {"start": "2026-12-09T09:00:00+00:00"},
+        "Änderung rückgängig gemacht: zurück auf 09.12.2026 10:00; ihre Nachrichten wurden "
+        "zurückgezogen",
+        "change undone: back to Dec 9, 2026 10:00\u202fAM; its messages were withdrawn",
+    ),
     NoteKind.LEGACY: (
         {"text": "Rückruf vereinbart"},
         "Rückruf vereinbart",
