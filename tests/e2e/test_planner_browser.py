@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from tests.e2e.conftest import start_server
 from tests.e2e.test_console_browser import log_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 
 
 @pytest.fixture
@@ -27,8 +27,7 @@ def server(database_url, tmp_path, redis_conn, smtp):
     )
     server.database_url = database_url
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def sql(server, statement: str, **params):
