@@ -11,6 +11,7 @@ from console import (  # noqa: F401
     coordination,
     customers,
     inbox,
+    notify,
     outage,
     outbox,
     reminders,

@@ -40,6 +40,19 @@ def _moved(params: Params, zone: ZoneInfo) -> str:
     return _("moved from %(old)s to %(new)s", old=old, new=new)
 
 
+def _message(params: Params, _zone: ZoneInfo) -> str:
+    purposes = {
+        "confirmation": _("confirmation"),
+        "moved": _("appointment moved"),
+        "cancelled": _("cancellation"),
+        "free_text": _("free text"),
+    }
+    purpose = purposes.get(params.get("purpose"), params.get("purpose", ""))
+    if params.get("channel") == "sms":
+        return _("message to the customer by SMS: %(purpose)s", purpose=purpose)
+    return _("message to the customer by email: %(purpose)s", purpose=purpose)
+
+
 TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
     NoteKind.MOVED: _moved,
     NoteKind.CUSTOMER_LINKED: lambda p, _zone: _("customer linked: %(name)s", name=p["name"]),
@@ -51,5 +64,6 @@ TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
     NoteKind.DECLINED: lambda p, _zone: _(
         "Declined by the customer through the please-confirm email"
     ),
+    NoteKind.MESSAGE: _message,
     NoteKind.LEGACY: lambda p, _zone: p["text"],  # written before notes were data: as it was
 }

@@ -17,7 +17,8 @@ The rules it holds:
   nothing;
 - a cancelled or declined appointment leaves the please-confirm requests still in their grace
   (the others in the bundle are still asked; a request left empty is withdrawn);
-- after a request was sent, a move reaches its recipients as an update.
+- after a request was sent, a move reaches its recipients as an update;
+- a message staff write from the appointment goes to the customer by the channel they chose.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from core import events
 from core.models import (
     Actor,
     Appointment,
+    Channel,
     CoordinationRequest,
     Notification,
     NotificationState,
@@ -88,6 +90,25 @@ def _moved(session, event: events.AppointmentMoved, a: Appointment, now) -> None
             row = add(session, a, Kind.COORDINATION_UPDATE, address, now=now, key=key)
             if row is not None:
                 row.coordination_request_id = request.id
+
+
+def _staff_message(session, event: events.MessageRequested, a: Appointment, now) -> None:
+    """The message staff wrote, by the channel they chose, for the time and state it speaks
+    of (delivery skips it when either changed meanwhile)."""
+    email = event.channel is Channel.EMAIL
+    payload = {
+        "purpose": event.purpose,
+        "note": event.note,
+        "start": a.start.isoformat(),
+        "cancelled": a.status.kind.frees_slot,
+    }
+    if not email:
+        payload["text"] = event.text
+    recipient = customer_email(a) if email else a.customer.phone
+    key = f"{Kind.MANUAL}:{a.id}:{event.key}"
+    add(
+        session, a, Kind.MANUAL, recipient, now=now, channel=event.channel, payload=payload, key=key
+    )
 
 
 def _announced(session: Session, a: Appointment, now: datetime) -> bool:
@@ -184,4 +205,5 @@ REACTIONS: dict[type, tuple[Reaction, ...]] = {
     events.AppointmentCancelled: (_cancelled, _leave_scheduled_requests),
     events.AppointmentDeclined: (_leave_scheduled_requests,),
     events.AppointmentMoved: (_moved,),
+    events.MessageRequested: (_staff_message,),
 }

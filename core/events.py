@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.models import Actor
+from core.models import Actor, Channel
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,25 @@ class AppointmentMoved:
     appointment_id: int
 
 
+@dataclass(frozen=True)
+class MessageRequested:
+    """Staff wrote the customer a message about the appointment (core.manual): `purpose` is
+    a core.purposes.Purpose, `text` the SMS as worded in the customer's language, `key` the
+    form's one-time key (a double click writes one message)."""
+
+    appointment_id: int
+    channel: Channel
+    purpose: str
+    note: str = ""
+    text: str = ""
+    key: str = ""
+
+
 Event = (
     AppointmentRequested
     | AppointmentConfirmed
     | AppointmentCancelled
     | AppointmentDeclined
     | AppointmentMoved
+    | MessageRequested
 )

@@ -134,6 +134,7 @@ class NoteKind(enum.StrEnum):
     CUSTOMER_MERGED = "customer_merged"  # name, duplicate_id, keep_id
     ACCEPTED = "accepted"  # the customer accepted a please-confirm email
     DECLINED = "declined"  # the customer declined one
+    MESSAGE = "message"  # purpose, channel: staff wrote the customer a message (core.manual)
     LEGACY = "legacy"  # text: a note from before notes were data, shown as written
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from core import purposes
 from core.models import (
     Appointment,
     Channel,
@@ -41,6 +42,7 @@ class Kind:
     COORDINATION_REQUEST = "coordination_request"
     COORDINATION_UPDATE = "coordination_update"
     REMINDER = "reminder"
+    MANUAL = "manual"  # written by staff from the appointment (core.manual)
 
 
 # Messages to the customer (and the recipients of their please-confirm emails): written in the
@@ -53,6 +55,7 @@ CUSTOMER_KINDS = frozenset(
         Kind.REMINDER,
         Kind.COORDINATION_REQUEST,
         Kind.COORDINATION_UPDATE,
+        Kind.MANUAL,
     }
 )
 
@@ -206,7 +209,8 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     """Why sending this now would be wrong, or None. A cancelled appointment gets no
     confirmation or reminder, a moved one no reminder for its old time; a withdrawn
     please-confirm request sends nothing; blocked contacts get nothing; and the customer
-    never hears of an appointment after it started (a reminder not even on its own day)."""
+    never hears of an appointment after it started (a reminder not even on its own day).
+    A message staff wrote is sent only while what it says still holds (core.purposes)."""
     if row.coordination_request_id is not None:
         request = session.get(CoordinationRequest, row.coordination_request_id)
         if request is None or request.withdrawn_at is not None:
@@ -221,8 +225,10 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     made_for = (row.payload or {}).get("start")
     if row.kind == Kind.REMINDER and made_for and made_for != appointment.start.isoformat():
         return Skip.NO_LONGER_DUE  # moved since: the scan writes a new reminder for the new time
-    cancelled = appointment.status.kind.frees_slot
-    if cancelled != (row.kind in CANCELLATION_KINDS):
+    if row.kind == Kind.MANUAL:
+        if not purposes.still_true(row.payload or {}, appointment):
+            return Skip.NO_LONGER_DUE
+    elif appointment.status.kind.frees_slot != (row.kind in CANCELLATION_KINDS):
         return Skip.NO_LONGER_DUE
     if row.kind in CUSTOMER_KINDS and appointment.start <= now:
         return Skip.STARTED

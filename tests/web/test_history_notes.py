@@ -43,6 +43,11 @@ NOTES = {
         "Vom Kunden über die Bitte um Bestätigung (E-Mail) abgelehnt",
         "Declined by the customer through the please-confirm email",
     ),
+    NoteKind.MESSAGE: (
+        {"purpose": "confirmation", "channel": "sms"},
+        "Nachricht an den Kunden per SMS: Bestätigung",
+        "message to the customer by SMS: confirmation",
+    ),
     NoteKind.LEGACY: (
         {"text": "Rückruf vereinbart"},
         "Rückruf vereinbart",
