@@ -10,6 +10,7 @@ from console import (  # noqa: F401
     common,
     coordination,
     customers,
+    feeds,
     inbox,
     notify,
     outage,

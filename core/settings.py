@@ -71,7 +71,8 @@ def use_case(change: Callable) -> Callable:
 
 @use_case
 def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
-    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts."""
+    """The general settings: embed origins, inbox poll, grace period, privacy URL, alerts,
+    what staff calendar feeds show."""
     errors = {}
     origins = [
         o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
@@ -93,6 +94,8 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
     practice.coordination_grace_minutes = grace
     practice.privacy_policy_url = form.get("privacy_policy_url", "").strip()[:500] or None
     practice.staff_alert_email = form.get("staff_alert_email", "").strip()[:254] or None
+    # Staff calendar feeds: contact details and the customer's message only when allowed.
+    practice.feed_shows_contact = form.get("feed_shows_contact") == "yes"
 
 
 def check_statuses(statuses: list[Status]) -> None:

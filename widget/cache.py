@@ -1,7 +1,8 @@
 """A shared cache for week pages: every visitor of a practice sees the same free times.
 
 Pages are keyed by the practice's calendar version, which every committed change to one of
-its appointments raises (a session hook), by a settings version that any change to
+its appointments or customers raises (a session hook; the staff calendar feed in feeds.py
+is keyed by it too, and shows customers' names), by a settings version that any change to
 hours, absences, types, resources, statuses or branches raises, and by the minute, because
 the minimum lead time moves with the clock. So a cached page is never older than a minute,
 nor older than the last booking or settings change. Redis holds it, shared by all web
@@ -24,6 +25,7 @@ from core.models import (
     Appointment,
     AppointmentType,
     Branch,
+    Customer,
     Practice,
     Resource,
     Status,
@@ -36,7 +38,8 @@ log = logging.getLogger("termine.cache")
 
 
 def install(session_class) -> None:
-    """Bump a practice's calendar version after any commit that touched its appointments."""
+    """Bump a practice's calendar version after any commit that touched its appointments
+    (or customers, whose names the staff feed shows)."""
     if event.contains(session_class, "after_flush", _collect):
         return
     event.listen(session_class, "after_flush", _collect)
@@ -51,7 +54,7 @@ SETTINGS = (Absence, AppointmentType, Branch, Practice, Resource, Status, Workin
 def _collect(session: Session, _context) -> None:
     touched = session.info.setdefault(_INFO_KEY, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Appointment) and obj.practice_id is not None:
+        if isinstance(obj, (Appointment, Customer)) and obj.practice_id is not None:
             touched.add(obj.practice_id)
         elif isinstance(obj, SETTINGS):
             touched.add("settings")

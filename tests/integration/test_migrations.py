@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import column, create_engine, select, table, text
+from sqlalchemy import column, create_engine, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -82,7 +82,18 @@ def an_appointment(conn) -> tuple[int, int]:
     tables, now = Base.metadata.tables, datetime(2026, 12, 1, 8, tzinfo=UTC)
 
     def insert(into, /, **values):
-        return conn.execute(tables[into].insert().values(**values)).inserted_primary_key[0]
+        """The model's column defaults, for the columns this revision has (later revisions
+        add columns to these tables)."""
+        present = {c["name"] for c in inspect(conn).get_columns(into)}
+        defaults = {
+            c.name: c.default.arg(None) if c.default.is_callable else c.default.arg
+            for c in tables[into].columns
+            if c.default is not None and c.name in present
+        }
+        row = {**defaults, **values}
+        model = tables[into]
+        target = table(into, *(column(name, model.c[name].type) for name in row), column("id"))
+        return conn.execute(target.insert().values(**row).returning(target.c.id)).scalar_one()
 
     practice = insert("practice", slug="alt", name="Altbestand", created_at=now)
     branch = insert("branch", practice_id=practice, name="Mitte")
