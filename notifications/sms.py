@@ -22,14 +22,7 @@ def reminder_text(appointment: Appointment) -> str:
     standard text in the customer's language."""
     practice, branch = appointment.practice, appointment.branch
     language = appointment.language or practice.language
-    start = formatting.local(appointment, appointment.start)
-    values = {
-        "practice": practice.name,
-        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
-        "time": start.strftime("%H:%M"),
-        "branch": branch.name,
-        "phone": branch.phone or "",
-    }
+    values = {**_values(appointment, language), "phone": branch.phone or ""}
     own = practice.sms_template if language == practice.language else None
     template = own or default_template(language, bool(branch.phone))
     return _shorten(reminder_settings.fill(template, values))
@@ -38,19 +31,24 @@ def reminder_text(appointment: Appointment) -> str:
 DAY_FORMATS = {"de": "dd.MM.", "en": "d MMM"}
 
 
+def _values(appointment: Appointment, language: str) -> dict[str, str]:
+    """Practice, short local day and time, branch: what every SMS about an appointment names."""
+    start = formatting.local(appointment, appointment.start)
+    return {
+        "practice": appointment.practice.name,
+        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
+        "time": start.strftime("%H:%M"),
+        "branch": appointment.branch.name,
+    }
+
+
 def manual_text(appointment: Appointment, purpose: str, note: str) -> str:
     """The SMS staff send from an appointment, in the customer's language: the practice,
     what it is about with the day and time, then the staff's own text (never cut: core
     refuses one that does not fit one SMS)."""
     practice = appointment.practice
     language = appointment.language or practice.language
-    start = formatting.local(appointment, appointment.start)
-    values = {
-        "practice": practice.name,
-        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
-        "time": start.strftime("%H:%M"),
-        "branch": appointment.branch.name,
-    }
+    values = _values(appointment, language)
     with force_locale(language):
         lead = {
             Purpose.CONFIRMATION: lambda: gettext(

@@ -54,6 +54,7 @@ PAGES = [
     "/console/settings/reminders",
     "/console/reminders",
     "/console/reminders?state=skipped",
+    "/console/feeds",
 ]
 
 
