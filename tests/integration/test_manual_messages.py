@@ -90,12 +90,12 @@ def test_an_english_confirmation_by_email_reaches_the_customer_with_the_calendar
     row = send(s, appointment, clock, note="Please bring your old hearing aids.")
     deliver_due(capp, redis_conn)
     [mail] = smtp.to(CUSTOMER)
-    text = mail.get_body(("plain",)).get_content()
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert mail["Subject"].startswith("Your appointment on Tuesday, December 1, 2026")
     assert mail["Subject"].endswith("is confirmed")
     assert text.startswith("Dear Karl Kunde,")
     assert "Your appointment is confirmed." in text
-    assert "Please bring your old hearing aids." in text
+    assert "calendar.\n\nPlease bring your old hearing aids.\n\nAppointment: " in text
     assert "/cancel/" in text  # a confirmation offers the cancel link
     assert method(mail) == "PUBLISH"
     s.expire_all()
