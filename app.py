@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from werkzeug.security import generate_password_hash
 
+import feeds
 import ops
 from clock import utcnow
 from console import bp as console_bp
@@ -62,6 +63,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(widget_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(site_bp)
+    app.register_blueprint(feeds.bp)
     ops.init_app(app)
     app.after_request(security_headers)
     app.jinja_env.globals["get_locale"] = get_locale

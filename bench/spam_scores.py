@@ -83,6 +83,15 @@ def mails(language: str) -> list[tuple[str, object]]:
         )
         if kind in (outbox.Kind.STAFF_DECLINED, outbox.Kind.COORDINATION_UPDATE):
             row.coordination_request_id = request.id
+    note = {"purpose": "free_text", "note": "Bitte bringen Sie Ihre alten Hörgeräte mit."}
+    outbox.add(
+        db.session,
+        appointment,
+        outbox.Kind.MANUAL,
+        appointment.customer.email,
+        now=NOW,
+        payload=note,
+    )
     db.session.flush()
     rows = db.session.scalars(
         db.select(outbox.Notification).where(outbox.Notification.appointment_id == appointment.id)

@@ -54,6 +54,19 @@ def _waitlist_claimed(params: Params, zone: ZoneInfo) -> str:
     )
 
 
+def _message(params: Params, _zone: ZoneInfo) -> str:
+    purposes = {
+        "confirmation": _("confirmation"),
+        "moved": _("appointment moved"),
+        "cancelled": _("cancellation"),
+        "free_text": _("free text"),
+    }
+    purpose = purposes.get(params.get("purpose"), params.get("purpose", ""))
+    if params.get("channel") == "sms":
+        return _("message to the customer by SMS: %(purpose)s", purpose=purpose)
+    return _("message to the customer by email: %(purpose)s", purpose=purpose)
+
+
 TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
     NoteKind.MOVED: _moved,
     NoteKind.RESCHEDULED: _rescheduled,
@@ -71,5 +84,6 @@ TEXTS: dict[NoteKind, Callable[[Params, ZoneInfo], str]] = {
         "change undone: back to %(time)s; its messages were withdrawn",
         time=_instant(p["start"], zone),
     ),
+    NoteKind.MESSAGE: _message,
     NoteKind.LEGACY: lambda p, _zone: p["text"],  # written before notes were data: as it was
 }

@@ -22,6 +22,7 @@ The rules it holds:
   the staff are told; every move re-plans the reminder for the new time;
 - a time freed by a cancellation, a decline or a move is offered to the waiting list of its
   type and branch; a time taken by a booking or a move ends the offers on it (core.waitlist).
+- a message staff write from the appointment goes to the customer by the channel they chose.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from core import events, reminders, waitlist
 from core.models import (
     Actor,
     Appointment,
+    Channel,
     CoordinationRequest,
     Notification,
     NotificationState,
@@ -127,6 +129,25 @@ def _offer_freed_time(session, event, a: Appointment, now) -> None:
 
 def _close_taken_offers(session, event, a: Appointment, now) -> None:
     waitlist.close_taken_offers(session, a, now)
+
+
+def _staff_message(session, event: events.MessageRequested, a: Appointment, now) -> None:
+    """The message staff wrote, by the channel they chose, for the time and state it speaks
+    of (delivery skips it when either changed meanwhile)."""
+    email = event.channel is Channel.EMAIL
+    payload = {
+        "purpose": event.purpose,
+        "note": event.note,
+        "start": a.start.isoformat(),
+        "cancelled": a.status.kind.frees_slot,
+    }
+    if not email:
+        payload["text"] = event.text
+    recipient = customer_email(a) if email else a.customer.phone
+    key = f"{Kind.MANUAL}:{a.id}:{event.key}"
+    add(
+        session, a, Kind.MANUAL, recipient, now=now, channel=event.channel, payload=payload, key=key
+    )
 
 
 def _announced(session: Session, a: Appointment, now: datetime) -> bool:
@@ -230,4 +251,5 @@ REACTIONS: dict[type, tuple[Reaction, ...]] = {
         _close_taken_offers,
         _offer_freed_time,
     ),
+    events.MessageRequested: (_staff_message,),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.models import Actor
+from core.models import Actor, Channel
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,25 @@ class AppointmentMoved:
     old_resource_id: int | None = None
 
 
+@dataclass(frozen=True)
+class MessageRequested:
+    """Staff wrote the customer a message about the appointment (core.manual): `purpose` is
+    a core.purposes.Purpose, `text` the SMS as worded in the customer's language, `key` the
+    form's one-time key (a double click writes one message)."""
+
+    appointment_id: int
+    channel: Channel
+    purpose: str
+    note: str = ""
+    text: str = ""
+    key: str = ""
+
+
 Event = (
     AppointmentRequested
     | AppointmentConfirmed
     | AppointmentCancelled
     | AppointmentDeclined
     | AppointmentMoved
+    | MessageRequested
 )

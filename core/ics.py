@@ -8,13 +8,14 @@ whatever the reader's zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
-from core.models import Appointment, StatusKind
+from core.models import Appointment, Practice, StatusKind
 
 PRODID = "-//Termine//Online-Terminbuchung//DE"
 
@@ -82,18 +83,88 @@ def build(
     return calendar.to_ical()
 
 
+# How often subscribed calendars should fetch the staff feed again (Outlook and Apple read it;
+# Google refreshes on its own schedule).
+FEED_REFRESH = timedelta(minutes=15)
+
+
+def feed(
+    practice: Practice,
+    appointments: list[Appointment],
+    *,
+    uid: str,
+    name: str,
+    details: bool,
+    link: Callable[[Appointment], str],
+) -> bytes:
+    """The staff calendar feed: the practice's appointments as one calendar to subscribe to.
+
+    Each event names the type and the customer; contact details and the customer's message
+    only when the practice allows it (`details`). The file depends on nothing but the rows
+    (DTSTAMP is the appointment's last change), so the same data gives the same bytes and a
+    conditional GET can answer 304. Its UIDs differ from the customer's `Termin.ics`, so a
+    calendar holding both keeps them apart."""
+    events = [_feed_event(a, details, link(a)) for a in appointments]
+    calendar = Calendar.new(
+        prodid=PRODID,
+        uid=uid,
+        name=name,
+        refresh_interval=FEED_REFRESH,
+        subcomponents=[*_zones(practice.timezone, appointments), *events],
+    )
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    calendar.add("X-PUBLISHED-TTL", FEED_REFRESH)
+    calendar.add("X-WR-TIMEZONE", practice.timezone)
+    return calendar.to_ical()
+
+
+def _zones(tzid: str, appointments: list[Appointment]) -> list[Timezone]:
+    """One VTIMEZONE covering every event's year (none for an empty feed)."""
+    years = [a.start.year for a in appointments]
+    return [_zone_span(tzid, min(years) - 1, max(years) + 1)] if years else []
+
+
+def _feed_event(appointment: Appointment, details: bool, url: str) -> Event:
+    zone = ZoneInfo(appointment.practice.timezone)
+    person = appointment.customer
+    name = person.full_name if person is not None else appointment.requester_name
+    lines = [appointment.status.name]
+    if details:
+        phone = (person.phone if person else None) or appointment.req_phone
+        email = (person.email if person else None) or appointment.req_email
+        lines += [v for v in (phone, email, appointment.req_message) if v]
+    return Event.new(
+        uid=f"staff-{appointment.ics_uid}",
+        sequence=appointment.ics_sequence,
+        stamp=appointment.updated_at,
+        last_modified=appointment.updated_at,
+        start=appointment.start.astimezone(zone),
+        end=appointment.end.astimezone(zone),
+        summary=" – ".join(p for p in (appointment.type.name, name) if p),
+        description="\n".join(lines),
+        location=f"{appointment.branch.name} · {appointment.resource.name}",
+        status=_status(appointment),
+        url=url,
+    )
+
+
 def _status(appointment: Appointment) -> str:
     if appointment.status.kind.frees_slot:
         return "CANCELLED"
     return "CONFIRMED" if appointment.status.kind is StatusKind.CONFIRMED else "TENTATIVE"
 
 
-@lru_cache(maxsize=32)
 def _vtimezone(tzid: str, year: int) -> Timezone:
-    """The zone's rules around the appointment's year: computing them takes milliseconds and
-    the default range (decades) bloats every file, so they are built once per zone and year."""
+    """The zone's rules around the appointment's year."""
+    return _zone_span(tzid, year - 1, year + 1)
+
+
+@lru_cache(maxsize=32)
+def _zone_span(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The zone's rules for whole years: computing them takes milliseconds and the default
+    range (decades) bloats every file, so they are built once per zone and span."""
     return Timezone.from_tzid(
-        tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
     )
 
 

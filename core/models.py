@@ -138,6 +138,7 @@ class NoteKind(enum.StrEnum):
     ACCEPTED = "accepted"  # the customer accepted a please-confirm email
     UNDONE = "undone"  # staff took back their last change inside the undo window
     DECLINED = "declined"  # the customer declined one
+    MESSAGE = "message"  # purpose, channel: staff wrote the customer a message (core.manual)
     LEGACY = "legacy"  # text: a note from before notes were data, shown as written
 
 
@@ -205,6 +206,8 @@ class Practice(Base):
     quiet_hours_start: Mapped[time] = mapped_column(Time, default=time(20, 0))
     quiet_hours_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
     sms_template: Mapped[str | None] = mapped_column(Text)
+    # Staff calendar feeds show the customer's contact details and message (else name only).
+    feed_shows_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     # GDPR.
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -733,6 +736,25 @@ class AuditEntry(Base):
     user: Mapped[User | None] = relationship()
 
 
+class CalendarFeed(Base):
+    """A staff member's secret calendar subscription: the practice's appointments (or one
+    resource's) at a URL holding a token. Only the token's SHA-256 is stored; deleting the
+    row revokes the URL."""
+
+    __tablename__ = "calendar_feed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resource.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    practice: Mapped[Practice] = relationship()
+    user: Mapped[User] = relationship()
+    resource: Mapped[Resource | None] = relationship()
+
+
 class BlockedContact(Base):
     """An email address or phone number whose online bookings never reach the calendar."""
 
@@ -755,6 +777,7 @@ __all__ = [
     "BlockedContact",
     "Branch",
     "BranchDay",
+    "CalendarFeed",
     "Channel",
     "CoordinationRequest",
     "Customer",

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from core import closures
+from core import closures, purposes
 from core.models import (
     Appointment,
     Channel,
@@ -48,6 +48,7 @@ class Kind:
     STAFF_CUSTOMER_RESCHEDULED = "staff_customer_rescheduled"
     WAITLIST_OFFER = "waitlist_offer"  # an earlier time is free: take it (core.waitlist)
     WAITLIST_GONE = "waitlist_gone"  # the offered time was taken by someone else
+    MANUAL = "manual"  # written by staff from the appointment (core.manual)
 
 
 # Messages to the customer (and the recipients of their please-confirm emails): written in the
@@ -63,6 +64,7 @@ CUSTOMER_KINDS = frozenset(
         Kind.RESCHEDULED,
         Kind.WAITLIST_OFFER,
         Kind.WAITLIST_GONE,
+        Kind.MANUAL,
     }
 )
 # Messages about one start time (payload "start"): once the appointment moved on, a newer
@@ -228,7 +230,8 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     """Why sending this now would be wrong, or None. A cancelled appointment gets no
     confirmation or reminder, a moved one no reminder for its old time; a withdrawn
     please-confirm request sends nothing; blocked contacts get nothing; and the customer
-    never hears of an appointment after it started (a reminder not even on its own day)."""
+    never hears of an appointment after it started (a reminder not even on its own day).
+    A message staff wrote is sent only while what it says still holds (core.purposes)."""
     if row.coordination_request_id is not None:
         request = session.get(CoordinationRequest, row.coordination_request_id)
         if request is None or request.withdrawn_at is not None:
@@ -243,8 +246,10 @@ def skip_reason(session: Session, row: Notification, now: datetime) -> str | Non
     made_for = (row.payload or {}).get("start")
     if row.kind in TIMED_KINDS and made_for and made_for != appointment.start.isoformat():
         return Skip.NO_LONGER_DUE  # moved since: a newer message speaks of the new time
-    cancelled = appointment.status.kind.frees_slot
-    if cancelled != (row.kind in CANCELLATION_KINDS):
+    if row.kind == Kind.MANUAL:
+        if not purposes.still_true(row.payload or {}, appointment):
+            return Skip.NO_LONGER_DUE
+    elif appointment.status.kind.frees_slot != (row.kind in CANCELLATION_KINDS):
         return Skip.NO_LONGER_DUE
     if row.kind in CUSTOMER_KINDS and appointment.start <= now:
         return Skip.STARTED

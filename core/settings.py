@@ -74,7 +74,7 @@ def use_case(change: Callable) -> Callable:
 def save_practice(session: Session, practice: Practice, form: Mapping[str, str]) -> None:
     """The general settings: embed origins, inbox poll, grace period, undo window, privacy
     URL, alerts, what customers may do through their links (move the appointment, wait for
-    an earlier time, and how long a waitlist offer holds)."""
+    an earlier time, and how long a waitlist offer holds), what staff calendar feeds show."""
     errors = {}
     origins = [
         o.strip().rstrip("/") for o in form.get("embed_origins", "").splitlines() if o.strip()
@@ -111,6 +111,8 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
     if "customer_options" in form:  # the form's checkboxes (an unchecked one is not sent)
         practice.reschedule_enabled = form.get("reschedule_enabled") == "yes"
         practice.waitlist_enabled = form.get("waitlist_enabled") == "yes"
+    # Staff calendar feeds: contact details and the customer's message only when allowed.
+    practice.feed_shows_contact = form.get("feed_shows_contact") == "yes"
 
 
 def check_statuses(statuses: list[Status]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import object_session
 
 import links
 from clock import utcnow
-from core import coordination, ics, rescheduling, waitlist
+from core import coordination, ics, purposes, rescheduling, waitlist
 from core.models import Appointment, CoordinationRequest, Notification, WaitlistOffer
 from core.outbox import CUSTOMER_KINDS, Kind
 from notifications import formatting
@@ -70,9 +70,22 @@ def compose(row: Notification, *, now) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    if row.kind in CALENDAR_KINDS:
+    if carries_calendar(row):
         _attach_calendar(message, row, now)
     return message
+
+
+def carries_calendar(row: Notification) -> bool:
+    return row.kind in CALENDAR_KINDS or _manual_purpose(row) in purposes.CALENDAR
+
+
+def offers_cancel_link(row: Notification) -> bool:
+    return row.kind in CANCEL_LINK_KINDS or _manual_purpose(row) in purposes.CANCEL_LINK
+
+
+def _manual_purpose(row: Notification) -> str | None:
+    """What a message staff wrote is about (its Termin.ics and cancel link follow from it)."""
+    return (row.payload or {}).get("purpose") if row.kind == Kind.MANUAL else None
 
 
 def message_id(row: Notification, sender: str) -> str:
@@ -127,7 +140,7 @@ def _render(row: Notification, context: dict) -> tuple[str, str, str]:
 
 def _context(row: Notification, now, masked: bool = False) -> dict:
     appointment = row.appointment
-    customer = row.kind in CANCEL_LINK_KINDS
+    customer = offers_cancel_link(row)
     lang = language(row)
     return {
         "row": row,
@@ -139,8 +152,8 @@ def _context(row: Notification, now, masked: bool = False) -> dict:
         "when": formatting.when(appointment, lang),
         "name": appointment.requester_name
         or (appointment.customer.full_name if appointment.customer else ""),
-        "cancel_url": links.cancel_url(appointment, external=True) if customer else None,
-        "reschedule_url": _reschedule_url(row, now),
+        "cancel_url": _cancel_url(appointment, masked) if customer else None,
+        "reschedule_url": _masked(_reschedule_url(row, now), "<reschedule link>", masked),
         "old_when": _old_when(row, lang),
         "console_url": f"{current_app.config['BASE_URL']}/console/",
         **_coordination_context(row, lang, masked),
@@ -174,6 +187,14 @@ def _waitlist_context(row: Notification, lang: str, now) -> dict:
         "offer_expires": formatting.at(appointment, offer.expires_at, lang),
         "offer_url": links.offer_url(offer),
     }
+
+
+def _masked(url: str | None, placeholder: str, masked: bool) -> str | None:
+    return placeholder if masked and url else url
+
+
+def _cancel_url(appointment: Appointment, masked: bool) -> str:
+    return "<cancel link>" if masked else links.cancel_url(appointment, external=True)
 
 
 def _coordination_context(row: Notification, language: str, masked: bool) -> dict:

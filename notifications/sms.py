@@ -8,35 +8,10 @@ from babel.dates import format_date
 from flask_babel import force_locale, gettext
 
 from core import reminder_settings
+from core.gsm7 import SMS_LIMIT, gsm7_length
 from core.models import Appointment, Practice
+from core.purposes import Purpose
 from notifications import formatting
-
-# The GSM 03.38 basic alphabet; the extension characters count twice.
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = "^{}\\[~]|€\f"
-SMS_LIMIT = 160
-
-
-def gsm7_length(text: str) -> int | None:
-    """Septets the text needs, or None when a character is not in GSM-7 (UCS-2 would be used)."""
-    length = 0
-    for char in text:
-        if char in GSM7_BASIC:
-            length += 1
-        elif char in GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def fits(text: str, limit: int = SMS_LIMIT) -> bool:
-    """Does the text go out as one GSM-7 SMS?"""
-    length = gsm7_length(text)
-    return length is not None and length <= limit
 
 
 def reminder_text(appointment: Appointment) -> str:
@@ -47,20 +22,49 @@ def reminder_text(appointment: Appointment) -> str:
     standard text in the customer's language."""
     practice, branch = appointment.practice, appointment.branch
     language = appointment.language or practice.language
-    start = formatting.local(appointment, appointment.start)
-    values = {
-        "practice": practice.name,
-        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
-        "time": start.strftime("%H:%M"),
-        "branch": branch.name,
-        "phone": branch.phone or "",
-    }
+    values = {**_values(appointment, language), "phone": branch.phone or ""}
     own = practice.sms_template if language == practice.language else None
     template = own or default_template(language, bool(branch.phone))
     return _shorten(reminder_settings.fill(template, values))
 
 
 DAY_FORMATS = {"de": "dd.MM.", "en": "d MMM"}
+
+
+def _values(appointment: Appointment, language: str) -> dict[str, str]:
+    """Practice, short local day and time, branch: what every SMS about an appointment names."""
+    start = formatting.local(appointment, appointment.start)
+    return {
+        "practice": appointment.practice.name,
+        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
+        "time": start.strftime("%H:%M"),
+        "branch": appointment.branch.name,
+    }
+
+
+def manual_text(appointment: Appointment, purpose: str, note: str) -> str:
+    """The SMS staff send from an appointment, in the customer's language: the practice,
+    what it is about with the day and time, then the staff's own text (never cut: core
+    refuses one that does not fit one SMS)."""
+    practice = appointment.practice
+    language = appointment.language or practice.language
+    values = _values(appointment, language)
+    with force_locale(language):
+        lead = {
+            Purpose.CONFIRMATION: lambda: gettext(
+                "%(practice)s: your appointment on %(day)s at %(time)s, %(branch)s, is confirmed.",
+                **values,
+            ),
+            Purpose.MOVED: lambda: gettext(
+                "%(practice)s: your appointment has been moved to %(day)s at %(time)s, %(branch)s.",
+                **values,
+            ),
+            Purpose.CANCELLED: lambda: gettext(
+                "%(practice)s: your appointment on %(day)s at %(time)s has been cancelled.",
+                **values,
+            ),
+        }.get(purpose, lambda: f"{practice.name}:")()
+    return f"{lead} {note.strip()}".strip()
 
 
 def default_template(language: str, with_phone: bool = True) -> str:

@@ -1,12 +1,13 @@
 """A shared cache for week pages: every visitor of a practice sees the same free times.
 
 Pages are keyed by the practice's calendar version, which every committed change to one of
-its appointments raises (a session hook), by a settings version that any change to hours,
-absences, types, resources, statuses, branches or their openings and closing days raises,
-and by the minute, because the minimum lead time moves with the clock. So a cached page
-is never older than a minute, nor older than the last booking or settings change. Redis
-holds it, shared by all web processes; without Redis nothing is cached. Booking re-checks
-availability under the resource lock anyway: a stale page cannot double-book.
+its appointments or customers raises (a session hook; the staff calendar feed in feeds.py
+is keyed by it too, and shows customers' names), by a settings version that any change to
+hours, absences, types, resources, statuses, branches or their openings and closing days
+raises, and by the minute, because the minimum lead time moves with the clock. So a cached
+page is never older than a minute, nor older than the last booking or settings change.
+Redis holds it, shared by all web processes; without Redis nothing is cached. Booking
+re-checks availability under the resource lock anyway: a stale page cannot double-book.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from core.models import (
     AppointmentType,
     Branch,
     BranchDay,
+    Customer,
     Practice,
     Resource,
     Status,
@@ -37,7 +39,8 @@ log = logging.getLogger("termine.cache")
 
 
 def install(session_class) -> None:
-    """Bump a practice's calendar version after any commit that touched its appointments."""
+    """Bump a practice's calendar version after any commit that touched its appointments
+    (or customers, whose names the staff feed shows)."""
     if event.contains(session_class, "after_flush", _collect):
         return
     event.listen(session_class, "after_flush", _collect)
@@ -52,7 +55,7 @@ SETTINGS = (Absence, AppointmentType, Branch, BranchDay, Practice, Resource, Sta
 def _collect(session: Session, _context) -> None:
     touched = session.info.setdefault(_INFO_KEY, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Appointment) and obj.practice_id is not None:
+        if isinstance(obj, (Appointment, Customer)) and obj.practice_id is not None:
             touched.add(obj.practice_id)
         elif isinstance(obj, SETTINGS):
             touched.add("settings")

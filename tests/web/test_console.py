@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from core import demo
+from core import demo, feed
 from core.models import (
     Appointment,
     BlockedContact,
@@ -58,6 +58,7 @@ PAGES = [
     "/console/reminders",
     "/console/reminders?state=skipped",
     "/console/waitlist",
+    "/console/feeds",
 ]
 
 
@@ -355,6 +356,8 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
     session.commit()
     a_ids["notification_id"] = session.scalar(select(Notification.id))
     a_ids["request_id"] = _coordination_request(session, a_practice).id
+    a_admin = session.scalar(select(User).where(User.practice_id == a_practice.id))
+    a_ids["feed_id"] = feed.create(session, a_admin, None, now=NOW)[0].id
     client = app.test_client()
     StaffActions(client).login("b@b.example")
     checked = 0

@@ -60,6 +60,11 @@ NOTES = {
         "zurückgezogen",
         "change undone: back to Dec 9, 2026 10:00\u202fAM; its messages were withdrawn",
     ),
+    NoteKind.MESSAGE: (
+        {"purpose": "confirmation", "channel": "sms"},
+        "Nachricht an den Kunden per SMS: Bestätigung",
+        "message to the customer by SMS: confirmation",
+    ),
     NoteKind.LEGACY: (
         {"text": "Rückruf vereinbart"},
         "Rückruf vereinbart",
