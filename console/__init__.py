@@ -13,6 +13,7 @@ from console import (  # noqa: F401
     inbox,
     outage,
     outbox,
+    processed,
     reminders,
     requests,
     settings,

@@ -155,31 +155,6 @@ def _customer_note(customer: Customer) -> dict:
     return {"customer_id": customer.id, "name": customer.full_name}
 
 
-def inbox(
-    session: Session,
-    practice_id: int,
-    *,
-    branch_id: int | None = None,
-    processed: bool = False,
-    limit: int = 200,
-) -> list[Appointment]:
-    """Online requests in a start-kind status (or, with `processed`, the others), soonest first."""
-    kinds = [StatusKind.START]
-    query = (
-        select(Appointment)
-        .join(Status, Appointment.status_id == Status.id)
-        .where(Appointment.practice_id == practice_id, Appointment.blocked.is_(False))
-        .order_by(Appointment.start)
-        .limit(limit)
-    )
-    query = query.where(Status.kind.not_in(kinds) if processed else Status.kind.in_(kinds))
-    if processed:
-        query = query.where(Appointment.source == "online")
-    if branch_id:
-        query = query.where(Appointment.branch_id == branch_id)
-    return list(session.scalars(query))
-
-
 def inbox_version(session: Session, practice_id: int) -> str:
     """Changes whenever any appointment of the practice changes: the inbox's ETag."""
     count, latest = session.execute(
