@@ -23,9 +23,11 @@ def detail_context(appointment: Appointment, **extra) -> dict:
         "practice": p,
         "a": appointment,
         "coordination": latest,
-        "coordination_state": coordination.explanation(latest, utcnow()) if latest else None,
+        "coordination_state": coordination.explanation(db.session, latest, utcnow())
+        if latest
+        else None,
         "can_coordinate": coordination.can_start(appointment, utcnow()),
-        "statuses": p.statuses,
+        "statuses": [s for s in p.statuses if not s.archived or s.id == appointment.status_id],
         "suggestions": [(c, triage.differences(appointment, c)) for c in suggestions],
         "field_labels": FIELD_LABELS,
         "error": None,

@@ -36,7 +36,7 @@ def create_for_customer(
     end = start + timedelta(minutes=kind.duration_minutes)
     booking.lock_resource(session, resource.id)
     booking.ensure_free(session, resource.id, kind, start, end)
-    status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED)
+    status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED and not s.archived)
     appointment = booking.new_appointment(
         session,
         practice,

@@ -51,6 +51,8 @@ def set_status(
 ) -> None:
     """Move the appointment to one of its practice's statuses; confirming re-checks the slot."""
     status = owned(session, Status, status_id, appointment.practice_id)
+    if status.archived and status.id != appointment.status_id:
+        raise workflow.InvalidTransition()  # no longer offered
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
         booking.lock_resource(session, appointment.resource_id)
         booking.ensure_free(
