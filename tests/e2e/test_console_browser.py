@@ -77,6 +77,8 @@ def test_console_pages_pass_axe(server, axe_page):
     log_in(page, server)
     for path in (
         "/console/inbox",
+        "/console/processed",
+        "/console/processed?q=0170+12345678&from=2026-13-01",
         "/console/calendar?view=week",
         "/console/customers",
         "/console/customers/new",
