@@ -29,6 +29,7 @@ def inbox_context() -> dict:
     return {
         "practice": p,
         "items": items,
+        "total": requests_inbox.open_count(db.session, p.id, branch_id=branch_id),
         "matches": requests_inbox.exact_matches(db.session, p.id, items),
         "branch_id": branch_id,
         "since": since,

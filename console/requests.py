@@ -11,13 +11,17 @@ from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
 from core import booking, coordination, triage, workflow
+from core import inbox as requests_inbox
 from core.models import Appointment
 from extensions import db
 
 
 def detail_context(appointment: Appointment, **extra) -> dict:
     p = practice()
-    suggestions = triage.suggestions(db.session, appointment)
+    suggestions = sorted(  # an exact match first; linking it still takes a click
+        triage.suggestions(db.session, appointment),
+        key=lambda c: not requests_inbox.is_exact(appointment, c),
+    )
     latest = coordination.latest_for(db.session, appointment)
     return {
         "practice": p,

@@ -51,9 +51,11 @@ def open_requests(
     return list(session.scalars(query.options(*_shown()).limit(limit)))
 
 
-def open_count(session: Session, practice_id: int) -> int:
-    """How many requests wait in the inbox (the navigation's badge)."""
+def open_count(session: Session, practice_id: int, *, branch_id: int | None = None) -> int:
+    """How many requests wait in the inbox (the navigation's badge, the inbox's title)."""
     query = _requests(practice_id).where(is_open()).with_only_columns(func.count(Appointment.id))
+    if branch_id:
+        query = query.where(Appointment.branch_id == branch_id)
     return session.scalar(query) or 0
 
 
