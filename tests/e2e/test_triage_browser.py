@@ -17,7 +17,11 @@ from tests.e2e.test_console_browser import log_in, server  # noqa: F401  (the fi
 
 pytestmark = pytest.mark.e2e
 
-REFRESH = "htmx.trigger(document.body, 'refresh')"
+
+def refresh(page) -> None:
+    """What the poll timer does, now: once htmx (a deferred script) has loaded."""
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.evaluate("htmx.trigger(document.body, 'refresh')")
 
 
 def test_an_auto_confirmed_booking_waits_until_linked_then_is_found_by_its_phone_number(
@@ -38,7 +42,7 @@ def test_an_auto_confirmed_booking_waits_until_linked_then_is_found_by_its_phone
         phone="0152 28889999",
     )
     expect(page_without_js.get_by_role("heading", level=1)).not_to_contain_text("nicht bestätigt")
-    page.evaluate(REFRESH)
+    refresh(page)
     row = page.locator("#inbox tr", has_text="Walter Wunderlich")
     expect(row).to_contain_text("nicht zugeordnet")
     expect(row).to_contain_text("Bestätigt")
@@ -73,7 +77,7 @@ def test_a_poll_keeps_the_keyboard_focus_and_the_scroll_position(
     scrolled = page.evaluate("window.scrollY")
     assert scrolled > 0, "the inbox must be long enough to scroll"
     book_in_widget(page_without_js, server.url, kind="Hörtest", slot=8, first_name="Fiona")
-    page.evaluate(REFRESH)
+    refresh(page)
     expect(page.locator("#inbox")).to_contain_text("Fiona")
     # The very element is still there and focused (rows are morphed, not replaced) ...
     assert page.evaluate("document.activeElement.id") == focused_id
@@ -86,7 +90,7 @@ def test_a_poll_after_the_session_expired_loads_the_login_page(server, page):  #
     log_in(page, server)
     expect(page.locator("#inbox")).to_be_visible()
     page.context.clear_cookies()
-    page.evaluate(REFRESH)
+    refresh(page)
     expect(page).to_have_url(re.compile(r"/console/login$"))
     expect(page.get_by_role("button", name="Anmelden")).to_have_count(1)
     expect(page.locator("#inbox")).to_have_count(0)
