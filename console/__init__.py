@@ -17,6 +17,7 @@ from console import (  # noqa: F401
     notify,
     outage,
     outbox,
+    processed,
     reminders,
     requests,
     settings,

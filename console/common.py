@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, request
+from flask import abort, current_app, request, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -19,7 +19,9 @@ from werkzeug.exceptions import NotFound
 from clock import utcnow
 from console.blueprint import bp
 from console.history import note_text
+from console.render import whole_page_redirect
 from core import audit, numbers, triage
+from core import inbox as requests_inbox
 from core.models import Practice, StatusChange, StatusKind
 from extensions import db
 from notifications.queueing import worker_alive
@@ -29,7 +31,9 @@ from notifications.queueing import worker_alive
 def _needs_login():
     """Every console route but the login page needs a logged-in staff member."""
     if request.endpoint != "console.login" and not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return whole_page_redirect(url_for("console.login")) or (
+            current_app.login_manager.unauthorized()
+        )
     return None
 
 
@@ -118,7 +122,14 @@ def status_css():
 
 @bp.app_context_processor
 def _console_globals():
-    """The banner when no worker delivers, and the branch list for filters."""
+    """The banner when no worker delivers, and the navigation's count of waiting requests
+    with the rhythm its poll follows."""
     if not request.blueprint == "console" or not current_user.is_authenticated:
         return {}
-    return {"workers_alive": worker_alive(), "StatusKind": StatusKind}
+    p = practice()
+    return {
+        "workers_alive": worker_alive(),
+        "StatusKind": StatusKind,
+        "nav_open_count": requests_inbox.open_count(db.session, p.id),
+        "nav_poll_seconds": p.inbox_poll_seconds,
+    }

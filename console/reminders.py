@@ -125,6 +125,8 @@ def reason(row) -> str:
         return known.get(row.last_error, row.last_error)
     if row.state is NotificationState.SKIPPED:
         return _("no longer due: the appointment was cancelled or moved")
+    if (row.payload or {}).get("unlinked"):
+        return _("Not linked to a customer: to the contact details of the online booking")
     return ""
 
 

@@ -10,12 +10,30 @@ from __future__ import annotations
 from flask import current_app, make_response, request
 
 
+def is_htmx_request() -> bool:
+    """Sent by htmx (a poll, a boosted click), whatever it targets."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def is_fragment_request() -> bool:
     return (
-        request.headers.get("HX-Request") == "true"
+        is_htmx_request()
         and request.headers.get("HX-History-Restore-Request") != "true"
         and request.headers.get("HX-Target") != "body"
     )
+
+
+def whole_page_redirect(url: str):
+    """Send an htmx request's whole page to `url` (HX-Redirect), or None for a normal request.
+
+    The browser follows a 302 inside htmx's request, so the login page would be swapped into
+    the inbox and its poll would stop; htmx's own redirect header loads the page instead."""
+    if not is_htmx_request():
+        return None
+    response = make_response("", 401)
+    response.headers["HX-Redirect"] = url
+    response.vary.add("HX-Request")
+    return response
 
 
 def render(template: str, block: str | None = None, *, status: int = 200, **context):

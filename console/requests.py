@@ -11,21 +11,27 @@ from console.blueprint import bp
 from console.common import get, id_value, practice
 from console.render import render
 from core import booking, coordination, triage, undo, workflow
+from core import inbox as requests_inbox
 from core.models import Appointment, Status, StatusKind
 from extensions import db
 
 
 def detail_context(appointment: Appointment, **extra) -> dict:
     p = practice()
-    suggestions = triage.suggestions(db.session, appointment)
+    suggestions = sorted(  # an exact match first; linking it still takes a click
+        triage.suggestions(db.session, appointment),
+        key=lambda c: not requests_inbox.is_exact(appointment, c),
+    )
     latest = coordination.latest_for(db.session, appointment)
     return {
         "practice": p,
         "a": appointment,
         "coordination": latest,
-        "coordination_state": coordination.explanation(latest, utcnow()) if latest else None,
+        "coordination_state": coordination.explanation(db.session, latest, utcnow())
+        if latest
+        else None,
         "can_coordinate": coordination.can_start(appointment, utcnow()),
-        "statuses": p.statuses,
+        "statuses": [s for s in p.statuses if not s.archived or s.id == appointment.status_id],
         "suggestions": [(c, triage.differences(appointment, c)) for c in suggestions],
         "field_labels": FIELD_LABELS,
         "undo_change": undo.latest_open(db.session, appointment, utcnow()),

@@ -129,6 +129,19 @@ def save_status(status_id: int | None):
     )
 
 
+@bp.post("/settings/statuses/<int:status_id>/archive")
+@admin_only
+def archive_status(status_id: int):
+    """Archive a status nobody uses any more, or offer an archived one again."""
+    status = get(Status, status_id)
+    archived = request.form.get("archived") == "yes"
+    return settings_action(
+        lambda: rules.archive_status(
+            db.session, practice(), status, archived=archived, now=utcnow()
+        )
+    )
+
+
 @bp.post("/settings/types/new", defaults={"type_id": None})
 @bp.post("/settings/types/<int:type_id>")
 @admin_only

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,8 @@ from core.models import (
     Appointment,
     CoordinationRequest,
     NoteKind,
+    Notification,
+    NotificationState,
     Practice,
     Status,
     StatusKind,
@@ -42,6 +44,9 @@ class State(enum.StrEnum):
     """What the badge on an appointment shows."""
 
     SCHEDULED = "scheduled"
+    QUEUED = "queued"  # its time has come, the mail still waits in the outbox (retries)
+    FAILED = "failed"  # every attempt failed: nobody got it
+    NOT_SENT = "not_sent"  # delivery dropped it (its appointments were cancelled meanwhile)
     SENT = "sent"
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -227,21 +232,50 @@ def pending_for(session: Session, appointment_id: int) -> list[CoordinationReque
     )
 
 
-def state(request: CoordinationRequest, now: datetime) -> State:
+def state(
+    request: CoordinationRequest, now: datetime, deliveries: Sequence[NotificationState] = ()
+) -> State:
+    """Where the request stands; `deliveries` are the states of its outbox rows, so that a
+    mail still waiting in the outbox (or failed) is never shown as sent."""
     if request.withdrawn_at is not None:
         return State.WITHDRAWN
     if request.outcome == "accepted":
         return State.ACCEPTED
     if request.outcome == "declined":
         return State.DECLINED
-    return State.SCHEDULED if request.scheduled(now) else State.SENT
+    if request.scheduled(now):
+        return State.SCHEDULED
+    if request.sent_at is not None or NotificationState.SENT in deliveries:
+        return State.SENT
+    if NotificationState.FAILED in deliveries and NotificationState.PENDING not in deliveries:
+        return State.FAILED
+    if deliveries and set(deliveries) == {NotificationState.SKIPPED}:
+        return State.NOT_SENT
+    return State.QUEUED
 
 
-def explanation(request: CoordinationRequest, now: datetime) -> tuple[State, datetime | None]:
+def deliveries(session: Session, request: CoordinationRequest) -> list[NotificationState]:
+    """The states of the request's own emails in the outbox."""
+    return list(
+        session.scalars(
+            select(Notification.state).where(
+                Notification.coordination_request_id == request.id,
+                Notification.kind == Kind.REQUEST,
+            )
+        )
+    )
+
+
+def explanation(
+    session: Session, request: CoordinationRequest, now: datetime
+) -> tuple[State, datetime | None]:
     """The badge's state and the moment its text names (sends at, sent, answered, withdrawn)."""
-    current = state(request, now)
+    current = state(request, now, deliveries(session, request))
     moment = {
         State.SCHEDULED: request.send_after,
+        State.QUEUED: request.send_after,
+        State.FAILED: request.send_after,
+        State.NOT_SENT: request.send_after,
         State.SENT: request.sent_at or request.send_after,
         State.ACCEPTED: request.answered_at,
         State.DECLINED: request.answered_at,

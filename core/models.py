@@ -30,6 +30,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     event,
+    false,
     func,
     text,
 )
@@ -351,6 +352,8 @@ class Status(Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     # The cancelled-kind status set when the customer cancels through the email link.
     is_customer_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # No longer offered: off the choices, kept on the appointments and history that have it.
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     practice: Mapped[Practice] = relationship(back_populates="statuses")
 

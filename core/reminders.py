@@ -5,6 +5,11 @@ table-driven without a database. `scan` is the hourly use case: it streams candi
 appointments in id-ordered batches (memory stays flat however large the table), writes one
 outbox row per appointment *and start time* (a moved appointment gets a new reminder), and
 records every skip with its reason, so staff can see why a customer got nothing.
+
+An online booking nobody has linked to a customer yet is reminded too, at the contact
+details it was booked with: its customer already got the booking's receipt or confirmation
+at that address and expects the reminder the practice promises, whether or not the front
+desk has triaged the booking yet. Its row says so (`payload["unlinked"]`) for the log.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -28,6 +33,7 @@ from core.models import (
     Notification,
     NotificationState,
     Practice,
+    Source,
     Status,
     StatusKind,
 )
@@ -49,6 +55,29 @@ class Route:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class Contact:
+    """Who a reminder reaches: the linked customer's details, or the booking's own."""
+
+    preferred_channel: Channel
+    email: str | None
+    phone: str | None
+
+
+def contact(appointment: Appointment) -> Customer | Contact:
+    """The linked customer, else what the online booking gave. Email comes first there: that
+    address already received the booking's receipt or confirmation, while a number typed
+    into the widget was never asked whether it wants SMS."""
+    if appointment.customer is not None:
+        return appointment.customer
+    return Contact(Channel.EMAIL, appointment.req_email or None, appointment.req_phone or None)
+
+
+def reachable(appointment: Appointment) -> bool:
+    """A linked customer, or an online booking with the contact details it was made with."""
+    return appointment.customer is not None or appointment.source == Source.ONLINE
+
+
 def branch_codes(practice: Practice) -> frozenset[str]:
     """The practice's branch filter: empty means every branch."""
     return frozenset(
@@ -63,7 +92,7 @@ def local_day(practice: Practice, instant: datetime) -> date:
 def eligible(appointment: Appointment, now: datetime) -> bool:
     """Does this appointment get a reminder from a scan at `now` (channel aside)?"""
     practice, kind = appointment.practice, appointment.type
-    if not practice.reminders_enabled or appointment.customer is None or appointment.blocked:
+    if not practice.reminders_enabled or not reachable(appointment) or appointment.blocked:
         return False
     if not kind.reminders_allowed or kind.capacity != 1:
         return False
@@ -88,7 +117,7 @@ def sms_capable(number: str | None) -> bool:
     return phonenumbers.number_type(parsed) in SMS_TYPES
 
 
-def route(practice: Practice, customer: Customer) -> Route:
+def route(practice: Practice, customer: Customer | Contact) -> Route:
     """The customer's preferred channel when it can be used, else the other one."""
     if customer.preferred_channel == Channel.NONE:
         return Route(Channel.NONE, "", "customer wants no messages")
@@ -143,7 +172,7 @@ def _candidates(after_id: int, now: datetime):
         .where(
             Appointment.id > after_id,
             Practice.reminders_enabled.is_(True),
-            Appointment.customer_id.is_not(None),
+            or_(Appointment.customer_id.is_not(None), Appointment.source == Source.ONLINE),
             Appointment.blocked.is_(False),
             AppointmentType.reminders_allowed.is_(True),
             AppointmentType.capacity == 1,
@@ -228,7 +257,7 @@ def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime)
     branch is closed that day (it became a holiday after booking: the customer would come
     to a closed door; staff see the reason in the reminder log)."""
     practice = appointment.practice
-    to = route(practice, appointment.customer)
+    to = route(practice, contact(appointment))
     leaves = not_before(practice, now)
     row = outbox.new_row(
         appointment,
@@ -237,7 +266,8 @@ def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime)
         now=now,
         not_before=leaves,
         channel=to.channel,
-        payload={"start": appointment.start.isoformat()},
+        payload={"start": appointment.start.isoformat()}
+        | ({"unlinked": True} if appointment.customer is None else {}),
         key=key(appointment),
     )
     shut = (appointment.branch_id, local_day(practice, appointment.start)) in closed

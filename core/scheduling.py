@@ -57,7 +57,7 @@ def create_for_customer(
     ensure_open(session, resource, start, language)
     booking.lock_resource(session, resource.id)
     booking.ensure_free(session, resource.id, kind, start, end)
-    status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED)
+    status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED and not s.archived)
     appointment = booking.new_appointment(
         session,
         practice,

@@ -116,7 +116,9 @@ def save_practice(session: Session, practice: Practice, form: Mapping[str, str])
 
 
 def check_statuses(statuses: list[Status]) -> None:
-    """Exactly one default start status, at least one confirmed and one cancelled kind."""
+    """Exactly one default start status, at least one confirmed and one cancelled kind
+    among the statuses still offered."""
+    statuses = [s for s in statuses if not s.archived]
     defaults = [s for s in statuses if s.is_default]
     if len(defaults) != 1 or defaults[0].kind is not StatusKind.START:
         raise SettingsError("exactly one status must be the default, and of kind start")
@@ -165,11 +167,41 @@ def save_status(
     return status
 
 
+@use_case
+def archive_status(
+    session: Session, practice: Practice, status: Status, *, archived: bool, now: datetime
+) -> None:
+    """Take a status the practice no longer uses off the choices (or offer it again). Past
+    appointments and the history keep it; one that upcoming appointments are in, that a
+    type starts bookings in, or that customer cancellations use stays until it is unused."""
+    if archived and status.is_default:
+        raise SettingsError("Make another status the default before archiving this one.")
+    if archived and status.is_customer_cancellation:
+        raise SettingsError("Customer cancellations through the email link use this status.")
+    if archived and _starts_bookings(session, status):
+        raise SettingsError("An appointment type starts its bookings in this status.")
+    if archived and _upcoming_in(session, status, now):
+        raise SettingsError(
+            "Upcoming appointments are in this status; move them to another one first."
+        )
+    status.archived = archived
+    check_statuses(practice.statuses)
+
+
+def _starts_bookings(session: Session, status: Status) -> bool:
+    query = select(AppointmentType.id).where(AppointmentType.initial_status_id == status.id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def _upcoming_in(session: Session, status: Status, now: datetime) -> bool:
+    query = select(Appointment.id).where(Appointment.status_id == status.id, Appointment.end > now)
+    return session.scalar(query.limit(1)) is not None
+
+
 def _in_use(session: Session, status: Status) -> bool:
     """Appointments have it, or a type starts bookings in it."""
     used = select(Appointment.id).where(Appointment.status_id == status.id).limit(1)
-    starts = select(AppointmentType.id).where(AppointmentType.initial_status_id == status.id)
-    return session.scalar(used) is not None or session.scalar(starts.limit(1)) is not None
+    return session.scalar(used) is not None or _starts_bookings(session, status)
 
 
 @use_case
@@ -207,6 +239,12 @@ def save_type(
     initial = next((s for s in practice.statuses if s.id == initial_status_id), None)
     if initial_status_id and initial is None:
         raise SettingsError("unknown status")
+    if (
+        initial is not None
+        and initial.archived
+        and (kind is None or kind.initial_status != initial)
+    ):
+        raise SettingsError("This status is archived.")
     if initial is not None and initial.kind.frees_slot:
         raise SettingsError(
             "The initial status must not be a cancelled or declined one: "

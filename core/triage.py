@@ -52,6 +52,8 @@ def set_status(
     """Move the appointment to one of its practice's statuses; confirming re-checks the slot.
     The messages it causes wait out the practice's undo window (core.undo)."""
     status = owned(session, Status, status_id, appointment.practice_id)
+    if status.archived and status.id != appointment.status_id:
+        raise workflow.InvalidTransition()  # no longer offered
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
         booking.reserve(
             session,
@@ -168,31 +170,6 @@ def create_customer_from_request(
 def _customer_note(customer: Customer) -> dict:
     """The parameters of a linked/created note: the name as it was then, the id to find it."""
     return {"customer_id": customer.id, "name": customer.full_name}
-
-
-def inbox(
-    session: Session,
-    practice_id: int,
-    *,
-    branch_id: int | None = None,
-    processed: bool = False,
-    limit: int = 200,
-) -> list[Appointment]:
-    """Online requests in a start-kind status (or, with `processed`, the others), soonest first."""
-    kinds = [StatusKind.START]
-    query = (
-        select(Appointment)
-        .join(Status, Appointment.status_id == Status.id)
-        .where(Appointment.practice_id == practice_id, Appointment.blocked.is_(False))
-        .order_by(Appointment.start)
-        .limit(limit)
-    )
-    query = query.where(Status.kind.not_in(kinds) if processed else Status.kind.in_(kinds))
-    if processed:
-        query = query.where(Appointment.source == "online")
-    if branch_id:
-        query = query.where(Appointment.branch_id == branch_id)
-    return list(session.scalars(query))
 
 
 def inbox_version(session: Session, practice_id: int) -> str:

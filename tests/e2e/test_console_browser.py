@@ -78,6 +78,8 @@ def test_console_pages_pass_axe(server, axe_page):
     for path in (
         "/console/inbox",
         "/console/calendar",
+        "/console/processed",
+        "/console/processed?q=0170+12345678&from=2026-13-01",
         "/console/calendar?view=week",
         "/console/calendar?cancelled=1&time=09:00",
         "/console/users",

@@ -8,18 +8,20 @@ import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core import booking, outbox, reminders
 from core.models import (
     Actor,
+    Appointment,
     BranchDay,
     Channel,
     Customer,
     Notification,
     NotificationState,
     StatusKind,
+    WaitlistEntry,
 )
 from core.workflow import change_status
 from harness.appointments import book, demo_practice, status
@@ -34,8 +36,16 @@ def tomorrow(now: datetime, hour: int = 9) -> datetime:
 
 
 def enabled_practice(session, now):
+    """The demo practice without its own online bookings: these tests count the reminders
+    of the appointments they book themselves."""
     practice = demo_practice(session, now)
     practice.reminders_enabled = True
+    online = session.scalars(select(Appointment).where(Appointment.source == "online")).all()
+    session.execute(
+        delete(WaitlistEntry).where(WaitlistEntry.appointment_id.in_([a.id for a in online]))
+    )
+    for appointment in online:
+        session.delete(appointment)
     session.commit()
     return practice
 
@@ -75,7 +85,7 @@ def test_the_scan_writes_exactly_the_due_reminders(session, now):
     sms = linked(session, practice, now, tomorrow(now))
     email = linked(session, practice, now, tomorrow(now, 10), preferred_channel=Channel.EMAIL)
     nothing = linked(session, practice, now, tomorrow(now, 11), phone=LANDLINE, email=None)
-    book(session, practice, now, start=tomorrow(now, 12))  # no customer linked
+    unlinked = book(session, practice, now, start=tomorrow(now, 12), email="kurt@example.org")
     group = linked(session, practice, now, tomorrow(now, 13))
     group.type = next(t for t in practice.appointment_types if t.capacity > 1)
     cancelled = linked(session, practice, now, tomorrow(now, 14))
@@ -84,10 +94,14 @@ def test_the_scan_writes_exactly_the_due_reminders(session, now):
     linked(session, practice, now, tomorrow(now) + timedelta(days=1))  # too far ahead
     session.commit()
 
-    assert reminders.scan(session, now) == 3
+    assert reminders.scan(session, now) == 4
 
     by_appointment = {r.appointment_id: r for r in reminder_rows(session)}
-    assert set(by_appointment) == {sms.id, email.id, nothing.id}
+    assert set(by_appointment) == {sms.id, email.id, nothing.id, unlinked.id}
+    # Not triaged yet: reminded at the address the booking gave (which got its confirmation).
+    untriaged = by_appointment[unlinked.id]
+    assert (untriaged.channel, untriaged.recipient) == (Channel.EMAIL, "kurt@example.org")
+    assert untriaged.payload["unlinked"] is True and untriaged.state is NotificationState.PENDING
     assert (by_appointment[sms.id].channel, by_appointment[sms.id].recipient) == (
         Channel.SMS,
         MOBILE,
@@ -98,7 +112,7 @@ def test_the_scan_writes_exactly_the_due_reminders(session, now):
     assert skipped.state is NotificationState.SKIPPED
     assert "no SMS-capable number" in skipped.last_error
     assert reminders.scan(session, now) == 0
-    assert len(reminder_rows(session)) == 3
+    assert len(reminder_rows(session)) == 4
 
 
 def test_in_the_evening_reminders_wait_for_the_end_of_quiet_hours(session, now):

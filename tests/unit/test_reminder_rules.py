@@ -17,6 +17,7 @@ from core.models import (
     Channel,
     Customer,
     Practice,
+    Source,
     Status,
     StatusKind,
 )
@@ -72,7 +73,9 @@ def appointment(start=TOMORROW, *, kind=StatusKind.CONFIRMED, code="MI", **chang
     ("build", "expected"),
     [
         (lambda: appointment(), True),
-        (lambda: appointment(customer=None), False),
+        (lambda: appointment(customer=None, source=Source.STAFF), False),
+        # An online booking nobody linked yet: reminded at the details it was booked with.
+        (lambda: appointment(customer=None, source=Source.ONLINE), True),
         (lambda: appointment(type=AppointmentType(reminders_allowed=False, capacity=1)), False),
         (lambda: appointment(type=AppointmentType(reminders_allowed=True, capacity=6)), False),
         (lambda: appointment(kind=StatusKind.CANCELLED), False),
@@ -165,6 +168,18 @@ def test_channel(prefs, practice_changes, expected):
     chosen = reminders.route(practice(**practice_changes), customer(**prefs))
     assert (chosen.channel, chosen.recipient) == expected
     assert bool(chosen.reason) is (expected[0] == Channel.NONE)
+
+
+def test_an_unlinked_online_booking_is_reminded_by_email_at_the_address_it_was_booked_with():
+    booked = appointment(
+        customer=None, source=Source.ONLINE, req_email="kurt@example.org", req_phone=MOBILE
+    )
+    chosen = reminders.route(booked.practice, reminders.contact(booked))
+    assert (chosen.channel, chosen.recipient) == (Channel.EMAIL, "kurt@example.org")
+    no_email = practice(reminder_email_enabled=False)
+    assert reminders.route(no_email, reminders.contact(booked)).recipient == MOBILE
+    linked = appointment(source=Source.ONLINE, req_email="kurt@example.org")
+    assert reminders.route(linked.practice, reminders.contact(linked)).recipient == MOBILE
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from core import demo, feed
+from core import demo, feed, inbox
 from core.models import (
     Appointment,
     BlockedContact,
@@ -37,13 +37,18 @@ def requests_in_start(session):
     ).all()
 
 
+def inbox_poll_url(html):
+    return re.search(r'hx-get="(/console/inbox\?[^"]+)"', html).group(1).replace("&amp;", "&")
+
+
 def status_named(session, name):
     return session.scalar(select(Status).where(Status.name == name))
 
 
 PAGES = [
     "/console/inbox",
-    "/console/inbox?processed=1",
+    "/console/processed",
+    "/console/processed?q=0151+2345&from=2026-11-01&to=2026-11-30&status=1&branch=1&page=2",
     "/console/calendar",
     "/console/calendar?view=week",
     "/console/calendar?cancelled=1&time=09:30&q=a",
@@ -92,8 +97,10 @@ def test_inbox_lists_start_requests_soonest_first_and_answers_unchanged_polls_30
     assert len(starts) >= 2
     positions = [page.text.index(f'/console/appointments/{a.id}"') for a in starts]
     assert positions == sorted(positions)
-    assert f"<title>({len(starts)}) Neue Online-Anfragen" in page.text
-    assert 'hx-trigger="every 120s"' in page.text
+    waiting = inbox.open_count(session, starts[0].practice_id)
+    assert waiting > len(starts)  # the demo's unlinked online bookings wait too
+    assert f"<title>({waiting}) Neue Online-Anfragen" in page.text
+    assert 'hx-trigger="every 120s, refresh from:body"' in page.text
     fragment = console.get("/console/inbox", headers=HX)
     assert "<html" not in fragment.text and 'id="inbox"' in fragment.text
     assert "HX-Request" in fragment.headers["Vary"]
@@ -111,7 +118,7 @@ def test_arrivals_since_the_inbox_was_opened_stay_highlighted_and_polls_can_answ
     app, console, session
 ):
     page = console.get("/console/inbox")
-    poll = re.search(r'hx-get="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+    poll = inbox_poll_url(page.text)
     assert 'class="new"' not in page.text  # the demo requests came before
     a = requests_in_start(session)[0]
     a.created_at = a.updated_at = NOW + timedelta(minutes=1)
@@ -120,7 +127,7 @@ def test_arrivals_since_the_inbox_was_opened_stay_highlighted_and_polls_can_answ
     for _ in range(2):  # every later poll too, not only the first one after the arrival
         fragment = console.get(poll, headers=HX)
         assert fragment.text.count('class="new"') == 1
-        assert re.search(r'hx-get="([^"]+)"', fragment.text).group(1).replace("&amp;", "&") == poll
+        assert inbox_poll_url(fragment.text) == poll
     unchanged = console.get(poll, headers={**HX, "If-None-Match": fragment.headers["ETag"]})
     assert unchanged.status_code == 304
 

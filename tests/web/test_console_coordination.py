@@ -100,7 +100,7 @@ def test_withdrawing_within_the_grace_and_not_after_sending(app, console, sessio
     session.expire_all()
     assert late.withdrawn_at is None
     page = console.get(f"/console/appointments/{later.id}")
-    assert "coordination-sent" in page.text and "/withdraw" not in page.text
+    assert "coordination-queued" in page.text and "/withdraw" not in page.text  # not sent yet
 
 
 def test_bad_input_gets_a_message_and_changes_nothing(console, session):
