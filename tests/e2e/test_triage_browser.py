@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import book_in_widget
 from tests.e2e.test_console_browser import log_in, server  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 
 
 def refresh(page) -> None:
