@@ -142,18 +142,21 @@ def test_a_move_replans_the_reminder_and_the_old_one_is_skipped(s):
     )
     s.commit()
     reminders.scan(s, NOW)
-    [old] = s.scalars(select(Notification).where(Notification.kind == outbox.Kind.REMINDER))
+    reminders_of = select(Notification).where(
+        Notification.kind == outbox.Kind.REMINDER, Notification.appointment_id == appointment.id
+    )
+    [old] = s.scalars(reminders_of)
 
     later = NOW + timedelta(hours=1)
     rescheduling.reschedule(s, appointment.id, TUESDAY_9, later)
 
     s.expire_all()
-    rows = s.scalars(select(Notification).where(Notification.kind == outbox.Kind.REMINDER)).all()
+    rows = s.scalars(reminders_of).all()
     assert [r.payload["start"] for r in rows] == [monday.isoformat()]  # Tuesday: not due yet
     assert outbox.skip_reason(s, old, later) == outbox.Skip.NO_LONGER_DUE
     rescheduling.reschedule(s, appointment.id, monday + timedelta(hours=1), later)
     s.expire_all()
-    rows = s.scalars(select(Notification).where(Notification.kind == outbox.Kind.REMINDER)).all()
+    rows = s.scalars(reminders_of).all()
     assert [r.payload["start"] for r in rows][-1] == (monday + timedelta(hours=1)).isoformat()
     assert rows[-1].state is NotificationState.PENDING
 

@@ -49,7 +49,11 @@ SETTINGS = settings(
     max_examples=25,
     deadline=None,
     derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,  # one example draws a route and a value for every field
+    ],
 )
 values = st.one_of(
     st.text(max_size=40),
