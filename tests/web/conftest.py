@@ -3,10 +3,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from core import demo
-from tests.web.staff import NOW, StaffActions
+from tests.web.staff import NOW, PW_HASH, StaffActions
 
 # Sunday 22 November 2026, 10:00 UTC: the widget's week grid opens on Monday 23 November.
 WIDGET_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -15,7 +14,7 @@ WIDGET_NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def console(app, session, redis_conn):
     app.config["CLOCK"] = lambda: NOW
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    demo.seed(session, now=NOW, admin_password_hash=PW_HASH)
     client = app.test_client()
     StaffActions(client).login()
     return client

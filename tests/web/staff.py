@@ -13,6 +13,10 @@ from core.models import Practice, Role, User
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
+# The password "pw", hashed with one PBKDF2 round: logins in tests check a real hash without
+# paying scrypt's 0.1 s twice per test (the product's own hashing keeps werkzeug's default).
+PW_HASH = generate_password_hash("pw", method="pbkdf2:sha256:1")
+
 
 class StaffActions:
     """Log in and out like flaskr's AuthActions."""
@@ -31,7 +35,7 @@ def staff_client(app, session, email="staff@demo.example"):
             practice=practice(session),
             email=email,
             role=Role.STAFF,
-            password_hash=generate_password_hash("pw"),
+            password_hash=PW_HASH,
             created_at=NOW,
         )
     )

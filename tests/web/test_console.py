@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from core import demo, feed, inbox
 from core.models import (
@@ -23,7 +22,7 @@ from core.models import (
     StatusKind,
     User,
 )
-from tests.web.staff import NOW, StaffActions, practice, staff_client
+from tests.web.staff import NOW, PW_HASH, StaffActions, practice, staff_client
 
 HX = {"HX-Request": "true"}
 
@@ -83,7 +82,7 @@ def test_pages_need_a_login(app, session):
 
 def test_wrong_password_is_refused_and_repeated_failures_are_throttled(app, session, redis_conn):
     app.config["LOGIN_ATTEMPTS"] = 3
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    demo.seed(session, now=NOW, admin_password_hash=PW_HASH)
     staff = StaffActions(app.test_client())
     assert staff.login(password="wrong").status_code == 401
     assert staff.login(password="wrong").status_code == 401
@@ -312,7 +311,7 @@ def test_every_console_route_404s_for_another_practices_ids(app, session):
             practice=b,
             email="b@b.example",
             role=Role.ADMIN,
-            password_hash=generate_password_hash("pw"),
+            password_hash=PW_HASH,
             created_at=NOW,
         )
     )

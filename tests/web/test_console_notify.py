@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.models import Appointment, Notification, Practice, StatusChange
 from tests.integration.test_coordination import staff_appointment
-from tests.web.staff import NOW, StaffActions, practice
+from tests.web.staff import NOW, PW_HASH, StaffActions, practice
 from tests.web.test_console_coordination import FixedClock
 
 MOBILE = "+4915112345678"
@@ -134,8 +134,6 @@ def test_another_practices_staff_get_404(app, session, console):
     other = Practice(slug="other", name="Other", created_at=NOW)
     session.add(other)
     session.commit()
-    from werkzeug.security import generate_password_hash
-
     from core.models import Role, User
 
     session.add(
@@ -143,7 +141,7 @@ def test_another_practices_staff_get_404(app, session, console):
             practice=other,
             email="o@o.example",
             role=Role.ADMIN,
-            password_hash=generate_password_hash("pw"),
+            password_hash=PW_HASH,
             created_at=NOW,
         )
     )

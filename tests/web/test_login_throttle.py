@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from core import demo, login_throttle
+from tests.web.staff import PW_HASH
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -17,7 +17,7 @@ def clock(app, session, redis_conn):
     """The app's clock as a list whose first item tests move forward."""
     moment = [NOW]
     app.config["CLOCK"] = lambda: moment[0]
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    demo.seed(session, now=NOW, admin_password_hash=PW_HASH)
     return moment
 
 

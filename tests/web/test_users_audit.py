@@ -5,7 +5,6 @@ staff change is audited and the customer's export carries what concerns them."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from core import demo
 from core.models import (
@@ -16,7 +15,7 @@ from core.models import (
     StatusKind,
     User,
 )
-from tests.web.staff import NOW, StaffActions, practice, staff_client
+from tests.web.staff import NOW, PW_HASH, StaffActions, practice, staff_client
 
 
 def login_of(session, email) -> User:
@@ -137,5 +136,5 @@ def test_the_customers_export_carries_the_audit_entries_about_them_only(console,
 
 
 def test_changes_outside_the_console_are_not_attributed_to_anyone(app, session):
-    demo.seed(session, now=NOW, admin_password_hash=generate_password_hash("pw"))
+    demo.seed(session, now=NOW, admin_password_hash=PW_HASH)
     assert session.scalars(select(AuditEntry)).all() == []
