@@ -41,9 +41,11 @@ def _po(directory: str):
 
 
 def _key(message):
-    """The msgid (with its context) as the merged .mo catalogue keys it."""
-    msgid = message.id if isinstance(message.id, str) else tuple(message.id)
-    return message.context, msgid
+    """The msgid as the merged .mo catalogue keys it: with its context, and a plural by its
+    singular alone (two catalogues' "1 day"/"%(n)s days" and "1 day"/"%(n)s Tage" collide)."""
+    if isinstance(message.id, str):
+        return message.context, message.id, False
+    return message.context, message.id[0], True
 
 
 def _german(message):
