@@ -38,6 +38,10 @@ from core.models import (
 )
 from extensions import db
 
+# What refuses a staff booking or move: a missing choice or a bad time, the time taken, the
+# branch closed that day.
+_REFUSED = (triage.NotFound, ValueError, booking.SlotTaken, scheduling.BranchClosed)
+
 
 def calendar_context() -> dict:
     p = practice()
@@ -165,19 +169,12 @@ def create_appointment():
             kind,
             resource,
             start,
-            user_id=current_user.user.id,
-            now=utcnow(),
-            language=str(get_locale()),
+            **_as_staff(),
         )
-    except (triage.NotFound, ValueError):
+    except _REFUSED as error:
         db.session.rollback()
-        return _calendar_error(_("Please choose a customer, a type, a resource and a valid time."))
-    except booking.SlotTaken:
-        db.session.rollback()
-        return _calendar_error(overlap_message())
-    except scheduling.BranchClosed as closed:
-        db.session.rollback()
-        return _calendar_error(closed_message(closed))
+        invalid = _("Please choose a customer, a type, a resource and a valid time.")
+        return _calendar_error(_refusal_message(error, invalid))
     return redirect(
         url_for(
             "console.calendar",
@@ -199,20 +196,23 @@ def move_appointment(appointment_id: int):
             a,
             resource,
             start,
-            user_id=current_user.user.id,
-            now=utcnow(),
-            language=str(get_locale()),
+            **_as_staff(),
         )
-    except (triage.NotFound, ValueError):
+    except _REFUSED as error:
         db.session.rollback()
-        return detail_error(a, _("Please choose a resource and a valid time."))
-    except booking.SlotTaken:
-        db.session.rollback()
-        return detail_error(a, overlap_message())
-    except scheduling.BranchClosed as closed:
-        db.session.rollback()
-        return detail_error(a, closed_message(closed))
+        return detail_error(
+            a, _refusal_message(error, _("Please choose a resource and a valid time."))
+        )
     return redirect(url_for("console.appointment", appointment_id=a.id), code=303)
+
+
+def _refusal_message(error: Exception, invalid: str) -> str:
+    """The message for one of _REFUSED; `invalid` names what the form must hold."""
+    if isinstance(error, booking.SlotTaken):
+        return overlap_message()
+    if isinstance(error, scheduling.BranchClosed):
+        return closed_message(error)
+    return invalid
 
 
 def closed_message(closed: scheduling.BranchClosed) -> str:
@@ -222,6 +222,12 @@ def closed_message(closed: scheduling.BranchClosed) -> str:
         day=closed.day.strftime("%d.%m.%Y"),
         name=closed.name,
     )
+
+
+def _as_staff() -> dict:
+    """Who acts, when, and the language a BranchClosed is named in: the same for every
+    scheduling use case the calendar calls."""
+    return {"user_id": current_user.user.id, "now": utcnow(), "language": str(get_locale())}
 
 
 def _local_start(p: Practice, day: str, at: str) -> datetime:

@@ -86,12 +86,17 @@ def ensure_free(
     *,
     exclude_id: int | None = None,
     attendees: int = 1,
+    lock: bool = False,
 ) -> None:
-    """Raise SlotTaken unless the interval can take this booking. Call after lock_resource.
+    """Raise SlotTaken unless the interval can take this booking. Call after lock_resource,
+    or pass `lock=True` to take the resource's lock first (a move, a confirmation, an undo);
+    a caller that tries several resources locks each itself.
 
     An individual type needs the interval and its buffers clear of the others' blocked times.
     A group type may share it only with the same type at the same start, up to its capacity.
     """
+    if lock:
+        lock_resource(session, resource_id)
     before, after = buffers(kind)
     others = active_overlapping(
         session, resource_id, start - before, end + after, exclude_id=exclude_id
@@ -111,22 +116,6 @@ def buffers(kind: AppointmentType) -> tuple[timedelta, timedelta]:
         timedelta(minutes=kind.buffer_before_minutes or 0),
         timedelta(minutes=kind.buffer_after_minutes or 0),
     )
-
-
-def reserve(
-    session: Session,
-    resource_id: int,
-    kind: AppointmentType,
-    start: datetime,
-    end: datetime,
-    *,
-    exclude_id: int | None = None,
-    attendees: int = 1,
-) -> None:
-    """Take the resource's lock and make sure the interval can take this booking (a move,
-    a confirmation, an undo); SlotTaken otherwise."""
-    lock_resource(session, resource_id)
-    ensure_free(session, resource_id, kind, start, end, exclude_id=exclude_id, attendees=attendees)
 
 
 # --- Reading availability from the database -------------------------------------------------

@@ -55,8 +55,7 @@ def create_for_customer(
     BranchClosed names the closure in `language` (the staff member's)."""
     end = start + timedelta(minutes=kind.duration_minutes)
     ensure_open(session, resource, start, language)
-    booking.lock_resource(session, resource.id)
-    booking.ensure_free(session, resource.id, kind, start, end)
+    booking.ensure_free(session, resource.id, kind, start, end, lock=True)
     status = next(s for s in practice.statuses if s.kind is StatusKind.CONFIRMED and not s.archived)
     appointment = booking.new_appointment(
         session,

@@ -55,7 +55,7 @@ def set_status(
     if status.archived and status.id != appointment.status_id:
         raise workflow.InvalidTransition()  # no longer offered
     if status.kind is StatusKind.CONFIRMED and appointment.status.kind is not StatusKind.CONFIRMED:
-        booking.reserve(
+        booking.ensure_free(
             session,
             appointment.resource_id,
             appointment.type,
@@ -63,6 +63,7 @@ def set_status(
             appointment.end,
             exclude_id=appointment.id,
             attendees=appointment.attendees,
+            lock=True,
         )
     before = undo.begin(session, appointment)
     happened = workflow.change_status(

@@ -143,7 +143,7 @@ def _undo(session: Session, change: UndoableChange, *, user_id: int, now: dateti
     resource = session.get(Resource, before["resource_id"])
     start, end = datetime.fromisoformat(before["start"]), datetime.fromisoformat(before["end"])
     if not status.kind.frees_slot:
-        booking.reserve(
+        booking.ensure_free(
             session,
             resource.id,
             appointment.type,
@@ -151,6 +151,7 @@ def _undo(session: Session, change: UndoableChange, *, user_id: int, now: dateti
             end,
             exclude_id=appointment.id,
             attendees=appointment.attendees,
+            lock=True,
         )
     undone_status = appointment.status
     appointment.status, appointment.resource, appointment.branch_id = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from harness.services import REDIS_URL
 from harness.smtp import free_port
@@ -120,6 +121,25 @@ def live_server(database_url, tmp_path):
     server = start_server(database_url, tmp_path)
     yield server
     server.stop()
+
+
+FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
+
+
+@pytest.fixture
+def mail_server(database_url, tmp_path, redis_conn, smtp):
+    """The product delivering to the test's SMTP sink, without the widget's fill delay and
+    booking limit (the mail tests book again and again)."""
+    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
+    server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
+    yield server
+    server.stop()
+
+
+def calendar_of(message) -> tuple[str, Calendar]:
+    """The METHOD and the parsed calendar of a mail's Termin.ics part."""
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    return part.get_param("method"), Calendar.from_ical(part.get_content())
 
 
 @pytest.fixture(scope="session")

@@ -5,21 +5,11 @@ link cancels only on POST. gunicorn, the worker and the SMTP server are all real
 from __future__ import annotations
 
 import pytest
-from icalendar import Calendar
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import axe_violations, book_in_widget, start_server
+from tests.e2e.conftest import axe_violations, book_in_widget, calendar_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
-FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
-
-
-@pytest.fixture
-def server(database_url, tmp_path, redis_conn, smtp):
-    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
-    server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
-    yield server
-    server.stop()
 
 
 def status_kind(database_url: str) -> str:
@@ -35,17 +25,12 @@ def status_kind(database_url: str) -> str:
     return kind
 
 
-def calendar_of(message) -> tuple[str, Calendar]:
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    return part.get_param("method"), Calendar.from_ical(part.get_content())
-
-
-def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, database_url):
-    book_in_widget(page_without_js, server.url, email="lena.neu@example.org")
+def test_widget_booking_mail_ics_and_cancel_link(mail_server, page_without_js, smtp, database_url):
+    book_in_widget(page_without_js, mail_server.url, email="lena.neu@example.org")
     page = page_without_js
     assert smtp.messages == []  # nothing is sent by the web process itself
 
-    server.worker_burst()
+    mail_server.worker_burst()
 
     [confirmation] = smtp.to("lena.neu@example.org")
     method, calendar = calendar_of(confirmation)
@@ -57,7 +42,7 @@ def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, 
     body = confirmation.get_body(("plain",)).get_content()
     assert local_time in body
     cancel_url = next(w for w in body.split() if "/cancel/" in w)
-    assert cancel_url.startswith(server.url)
+    assert cancel_url.startswith(mail_server.url)
 
     page.goto(cancel_url)  # what a mail scanner or link preview does
     assert page.get_by_role("heading", level=1).inner_text() == "Termin stornieren?"
@@ -70,7 +55,7 @@ def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, 
     assert page.get_by_role("heading", level=1).inner_text() == "Termin buchen"
     assert status_kind(database_url) == "cancelled"
 
-    server.worker_burst()
+    mail_server.worker_burst()
     [_, cancellation] = smtp.to("lena.neu@example.org")
     method, calendar = calendar_of(cancellation)
     assert method == "CANCEL" and str(calendar.events[0]["STATUS"]) == "CANCELLED"
@@ -79,9 +64,9 @@ def test_widget_booking_mail_ics_and_cancel_link(server, page_without_js, smtp, 
     assert len(smtp.to("praxis@demo.example")) == 2  # new request + customer cancelled
 
 
-def test_cancel_pages_pass_axe(server, axe_page, smtp, page_without_js):
-    book_in_widget(page_without_js, server.url, email="lena.neu@example.org")
-    server.worker_burst()
+def test_cancel_pages_pass_axe(mail_server, axe_page, smtp, page_without_js):
+    book_in_widget(page_without_js, mail_server.url, email="lena.neu@example.org")
+    mail_server.worker_burst()
     body = smtp.to("lena.neu@example.org")[0].get_body(("plain",)).get_content()
     cancel_url = next(w for w in body.split() if "/cancel/" in w)
     for url in (cancel_url, cancel_url + "x"):

@@ -7,33 +7,18 @@ sink. The new pages (and the waiting-list page the same mail links) pass axe."""
 from __future__ import annotations
 
 import pytest
-from icalendar import Calendar
 
-from tests.e2e.conftest import axe_violations, book_in_widget, start_server
+from tests.e2e.conftest import axe_violations, book_in_widget, calendar_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
-FAST = {"WIDGET_MIN_FILL_SECONDS": "0", "BOOKING_LIMIT_PER_IP": "1000"}
-
-
-@pytest.fixture
-def server(database_url, tmp_path, redis_conn, smtp):
-    mail = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
-    server = start_server(database_url, tmp_path, {**FAST, **mail}, workers=2)
-    yield server
-    server.stop()
-
-
-def calendar_of(message) -> tuple[str, Calendar]:
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    return part.get_param("method"), Calendar.from_ical(part.get_content())
 
 
 def test_reschedule_from_the_mail_link_with_the_update_mail_and_its_ics(
-    server, page_without_js, axe_page, smtp
+    mail_server, page_without_js, axe_page, smtp
 ):
     page = page_without_js
-    book_in_widget(page, server.url, email="lena.neu@example.org")
-    server.worker_burst()
+    book_in_widget(page, mail_server.url, email="lena.neu@example.org")
+    mail_server.worker_burst()
     [confirmation] = smtp.to("lena.neu@example.org")
     _, calendar = calendar_of(confirmation)
     booked = calendar.events[0]
@@ -41,7 +26,7 @@ def test_reschedule_from_the_mail_link_with_the_update_mail_and_its_ics(
     assert "Hier können Sie den Termin verschieben:" in body
     move_url = next(w for w in body.split() if "/move/" in w)
     wait_url = next(w for w in body.split() if "/wait/" in w)
-    assert move_url.startswith(server.url)
+    assert move_url.startswith(mail_server.url)
 
     page.goto(move_url)  # what a mail scanner does too: it only shows
     assert page.get_by_role("heading", level=1).inner_text() == "Neue Zeit wählen"
@@ -51,7 +36,7 @@ def test_reschedule_from_the_mail_link_with_the_update_mail_and_its_ics(
     page.get_by_role("button", name="Ja, Termin verschieben").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Ihr Termin ist verschoben"
 
-    server.worker_burst()
+    mail_server.worker_burst()
     # Besides the confirmation and the update, a reminder for the new time may be due.
     [update] = [
         m

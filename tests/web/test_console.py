@@ -213,6 +213,29 @@ def test_status_of_another_practice_and_moves_into_occupied_slots_change_nothing
     assert session.get(Appointment, a.id).status.kind is StatusKind.START
 
 
+def test_a_bad_time_or_missing_choice_in_the_calendar_says_what_to_choose(console, session):
+    p = practice(session)
+    kind = p.appointment_types[0]
+    count = session.scalar(select(func.count()).select_from(Appointment))
+    created = console.post(
+        "/console/calendar/appointments",
+        data={"type": kind.id, "resource": kind.resources[0].id, "date": "2026-11-30", "time": "9"},
+    )
+    assert created.status_code == 422
+    assert "Bitte wählen Sie Kunde, Terminart, Ressource und eine gültige Zeit." in created.text
+    a = requests_in_start(session)[0]
+    start = a.start
+    moved = console.post(
+        f"/console/appointments/{a.id}/move",
+        data={"resource": a.resource_id, "date": "2026-12-15", "time": "noon"},
+    )
+    assert moved.status_code == 422
+    assert "Bitte wählen Sie eine Ressource und eine gültige Zeit." in moved.text
+    session.expire_all()
+    assert session.get(Appointment, a.id).start == start
+    assert session.scalar(select(func.count()).select_from(Appointment)) == count
+
+
 def test_staff_create_an_appointment_and_the_calendar_shows_it(console, session):
     p = practice(session)
     customer = Customer(
