@@ -11,6 +11,7 @@ page offers (notifications.calendar).
 from __future__ import annotations
 
 from datetime import datetime
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -53,6 +54,13 @@ CALENDAR_KINDS = frozenset(
 )
 
 
+# Headers are not folded: Python's folding leaves a space at the end of a line before an
+# encoded word ("2026, " + "=?utf-8?q?11=3A15=E2=80=93…?="), and mail programs then show two
+# spaces in the subject. A subject stays far below the 998 characters a line may hold; the
+# bodies keep their own line lengths (quoted-printable at 76), set when they were encoded.
+UNFOLDED = policy.default.clone(max_line_length=998)
+
+
 def compose(row: Notification, *, now) -> EmailMessage:
     """The complete message for one outbox row (multipart text + HTML, maybe Termin.ics)."""
     appointment = row.appointment
@@ -72,6 +80,7 @@ def compose(row: Notification, *, now) -> EmailMessage:
     message.add_alternative(html, subtype="html")
     if carries_calendar(row):
         _attach_calendar(message, row, now)
+    message.policy = UNFOLDED
     return message
 
 

@@ -299,3 +299,23 @@ def test_9_a_week_without_sunday_hours_shows_no_sunday(mapp, s, practice):
     query = {"type": test_type.id, "branch": practice.branches[0].id, "week": "2026-11-23"}
     week = request(client, "get", "/w/demo/week", query_string=query).text
     assert "29.11." not in week and "27.11." in week  # a weekend day shows only when free
+
+
+def test_a_long_subject_reads_as_written_wherever_it_is_folded(mapp, s, practice):
+    """A subject longer than a header line is folded; the fold must not leave two spaces
+    where the template wrote one (Python's folding keeps a trailing space before an encoded
+    word, which mail programs then show). The type's name moves the fold over the subject."""
+    from email import message_from_bytes, policy
+
+    from core.models import Notification
+    from core.outbox import Kind
+    from notifications.emails import compose
+
+    book(mapp.test_client(), practice)
+    row = s.scalars(select(Notification).where(Notification.kind == Kind.STAFF_NEW_REQUEST)).first()
+    for length in range(30):
+        row.appointment.type.name = "Test" + "x" * length
+        written = compose(row, now=NOW)
+        read = message_from_bytes(written.as_bytes(), policy=policy.default)
+        assert read["Subject"] == str(written["Subject"]), length
+        assert "  " not in read["Subject"], (length, read["Subject"])
