@@ -16,7 +16,7 @@ import re
 import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -250,7 +250,8 @@ def check_language(check, app, base: str, lang: str) -> None:
     check("form, filled but too fast")
     made = setup_appointments(app, starts, lang)
     move, wait = made["move"], made["wait"]
-    taken = f"type=1&branch=1&resource={move.resource_id}&start={quote(move.start.isoformat())}"
+    wall = move.start.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M")
+    taken = f"type=1&branch=1&resource={move.resource_id}&start={wall}"
     check("form, time just taken", f"{base}/w/demo/book?{taken}&{q}")
     check("done", made["done"])
     check("reschedule week", links.reschedule_url(move, external=True))
