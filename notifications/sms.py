@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel.dates import format_date
 from flask_babel import force_locale, gettext
 
 from core import reminder_settings
@@ -28,16 +27,13 @@ def reminder_text(appointment: Appointment) -> str:
     return _shorten(reminder_settings.fill(template, values))
 
 
-DAY_FORMATS = {"de": "dd.MM.", "en": "d MMM"}
-
-
 def _values(appointment: Appointment, language: str) -> dict[str, str]:
     """Practice, short local day and time, branch: what every SMS about an appointment names."""
     start = formatting.local(appointment, appointment.start)
     return {
         "practice": appointment.practice.name,
-        "day": format_date(start.date(), DAY_FORMATS.get(language, "dd.MM."), locale=language),
-        "time": start.strftime("%H:%M"),
+        "day": formatting.day_format(start.date(), "head", language),
+        "time": formatting.clock(start),
         "branch": appointment.branch.name,
     }
 

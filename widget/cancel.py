@@ -13,8 +13,8 @@ from clock import utcnow
 from core import cancellation
 from extensions import db
 from notifications.calendar import calendar_file
+from notifications.formatting import when
 from widget.blueprint import bp
-from widget.common import when
 from widget.guards import link_problem, load_appointment, same_origin
 
 

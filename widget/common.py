@@ -7,7 +7,6 @@ from datetime import date, datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel import dates as babel_dates
 from flask import (
     g,
     render_template,
@@ -114,24 +113,9 @@ def int_arg(name: str) -> int | None:
     return numbers.parse_id(request.values.get(name))
 
 
-# Date patterns per language: German as Germans write dates, English in British order
-# ("Mon 7 Dec"), so an English page never shows a German "23. November" or "23.11.".
-PATTERNS = {
-    "de": {
-        "full": "EEEE, d. MMMM y",
-        "day": "EEEE, d. MMMM",
-        "long": "d. MMMM y",
-        "head": "dd.MM.",
-    },
-    "en": {"full": "EEEE d MMMM y", "day": "EEEE d MMMM", "long": "d MMMM y", "head": "d MMM"},
-}
-
-
 def day_format(day: date, kind: str, language: str | None = None) -> str:
-    """`day` in the page's language: kind is "full", "day", "long" or "head"."""
-    language = language or str(get_locale())
-    pattern = PATTERNS.get(language, PATTERNS["de"])[kind]
-    return babel_dates.format_date(day, pattern, locale=language)
+    """`day` in the page's language (the emails' formatter): "full", "day", "long", "head"."""
+    return formatting.day_format(day, kind, language or str(get_locale()))
 
 
 def _local(dt: datetime) -> datetime:
@@ -147,7 +131,7 @@ def _wdate(dt: datetime) -> str:
 @bp.app_template_filter("wtime")
 def _wtime(dt: datetime) -> str:
     """A UTC instant as the practice's local time of day, "14:00" in both languages."""
-    return _local(dt).strftime("%H:%M")
+    return formatting.clock(_local(dt))
 
 
 @bp.app_template_filter("ldate")
@@ -171,15 +155,7 @@ def _wday_head(day: date) -> str:
     return day_format(day, "head")
 
 
-def when(appointment, language: str) -> str:
-    """ "Dienstag, 24. November 2026, 10:00–10:30" in the customer's language, in the
-    practice's zone: the booking pages' date format (the emails keep their own)."""
-    zone = ZoneInfo(appointment.practice.timezone)
-    start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
-    return f"{day_format(start.date(), 'full', language)}, {start:%H:%M}–{end:%H:%M}"
-
-
 @bp.app_template_global("slot_label")
 def slot_label(day: date, at: time) -> str:
     """The accessible name of a slot link: "Montag, 23. November, 09:00"."""
-    return f"{day_format(day, 'day')}, {at.strftime('%H:%M')}"
+    return f"{day_format(day, 'day')}, {formatting.clock(at)}"

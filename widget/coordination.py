@@ -13,8 +13,8 @@ from clock import utcnow
 from core import coordination, tokens
 from core.models import Practice
 from extensions import db
+from notifications.formatting import when
 from widget.blueprint import bp
-from widget.common import when
 from widget.guards import link_problem, same_origin
 
 
