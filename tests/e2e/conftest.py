@@ -10,11 +10,15 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import create_engine, text
 
+from core import closures, demo
 from harness.services import REDIS_URL
 from harness.smtp import free_port
 
@@ -212,3 +216,16 @@ def book_in_widget(page, base_url: str, kind: str = "Hörtest", slot: int = 0, *
     page.locator("table.grid a").nth(slot).click()
     fill_details(page, **details)
     page.get_by_role("button", name="Verbindlich buchen").click()
+
+
+def first_closed_day(database_url: str) -> date:
+    """The demo's first closed day at Filiale Mitte: a Berlin holiday in the next weeks, or
+    the closing day the demo adds when none is near."""
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    last = today + timedelta(weeks=demo.HOLIDAY_WEEKS)
+    holidays = closures.statutory("DE", demo.STATE, today, last, "de")
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        own = conn.execute(text("SELECT day FROM branch_day WHERE NOT is_open")).scalars().all()
+    engine.dispose()
+    return min([*holidays, *(d if isinstance(d, date) else date.fromisoformat(d) for d in own)])

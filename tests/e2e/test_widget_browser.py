@@ -6,14 +6,11 @@ import re
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from core import closures, demo
-from tests.e2e.conftest import axe_violations, book_in_widget, fill_details, start_server
+from tests.e2e.conftest import book_in_widget, fill_details, start_server
 
 # Browser tests run on PostgreSQL only, except the concurrency test: SQLite serialises its
 # writers by a lock of its own, which that test exercises through real gunicorn workers.
@@ -165,54 +162,3 @@ def test_a_fast_submit_comes_back_as_the_filled_form(patient_server, page_withou
     assert page.get_by_label("Nachricht an uns").input_value() == "Mit Autofill"
     assert page.get_by_label("Ich bin einverstanden").is_checked()
     assert page.get_by_role("button", name="Verbindlich buchen").is_visible()
-
-
-def first_closed_day(database_url: str) -> date:
-    """The demo's first closed day at Filiale Mitte: a Berlin holiday in the next weeks, or
-    the closing day the demo adds when none is near."""
-    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
-    last = today + timedelta(weeks=demo.HOLIDAY_WEEKS)
-    holidays = closures.statutory("DE", demo.STATE, today, last, "de")
-    engine = create_engine(database_url)
-    with engine.connect() as conn:
-        own = conn.execute(text("SELECT day FROM branch_day WHERE NOT is_open")).scalars().all()
-    engine.dispose()
-    return min([*holidays, *(d if isinstance(d, date) else date.fromisoformat(d) for d in own)])
-
-
-@pytest.mark.postgresql_only
-def test_every_widget_page_passes_axe(server, axe_page):
-    page = axe_page
-    visited = []
-
-    def check(url_or_none=None):
-        if url_or_none:
-            page.goto(url_or_none)
-        assert axe_violations(page) == [], page.url
-        visited.append(page.url)
-
-    check(server.url + "/w/demo/")
-    check(server.url + "/w/demo/week?type=1&branch=1&resource=1")
-    page.locator("table.grid a").first.click()
-    check()
-    form_url = page.url
-    page.get_by_role("button", name="Verbindlich buchen").click()  # empty: errors
-    assert page.locator(".error-summary").count() == 1
-    check()
-    fill_details(page)
-    page.get_by_role("button", name="Verbindlich buchen").click()
-    check()  # success
-    cancel = page.get_by_role("link", name="Diesen Termin absagen").get_attribute("href")
-    page.goto(form_url)  # the same slot again: taken, with the nearest free times
-    assert "gerade vergeben" in page.content()
-    check()
-    check(server.url + cancel)
-    closed = first_closed_day(server.env["DATABASE_URL"])  # a column named for a holiday
-    check(server.url + f"/w/demo/week?type=1&branch=1&week={closed.isoformat()}&lang=en")
-    assert page.locator(".grid .closed").count() >= 1
-    check(server.url + "/w/unknown/")
-    check(server.url + "/w/demo/where")  # the kind step with its error summary
-    check(server.url + "/w/demo/where?type=2&branch=2")  # the branch step, a branch refused
-    check(server.url + "/w/demo/week?type=1&branch=1&lang=en")
-    check(server.url + "/w/demo/week?type=1&branch=1&week=2020-01-06")  # error page
-    assert len(visited) == 13

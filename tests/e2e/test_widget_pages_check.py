@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import AXE, ROOT, axe_violations, start_server
+from tests.e2e.conftest import AXE, ROOT, axe_violations, first_closed_day, start_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgresql_only]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -230,6 +230,9 @@ def check_language(check, app, base: str, lang: str) -> None:
     check("week", f"{base}{WEEK}&{q}")
     check("week, 30-minute type", f"{base}/w/demo/week?type=1&branch=1&{q}")
     check("week out of range", f"{base}/w/demo/week?type=1&branch=1&week=2020-01-06&{q}")
+    closed = first_closed_day(app.config["SQLALCHEMY_DATABASE_URI"])
+    check("week with a closed day", f"{base}/w/demo/week?type=1&branch=1&week={closed}&{q}")
+    assert page.locator(".grid .closed").count() >= 1
     starts = free_starts(page, base, lang)
     page.locator("table.grid a").first.click()
     check("form")
