@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import abort, current_app, request, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user
@@ -88,6 +89,24 @@ def admin_only(view):
 @bp.app_template_filter("local")
 def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
+
+
+@bp.app_template_filter("phone")
+def _phone(number: str | None) -> str:
+    """A stored number (E.164) as the front desk dials it: national format for the
+    practice's country ("0170 12345678"), international for others ("+44 7911 123456");
+    the processed list and customer search find either form."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, practice().country or "DE")
+    except phonenumbers.NumberParseException:
+        return number
+    same_country = phonenumbers.region_code_for_number(parsed) == (practice().country or "DE")
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        parsed, style.NATIONAL if same_country else style.INTERNATIONAL
+    )
 
 
 @bp.app_template_filter("fromiso")
