@@ -121,7 +121,9 @@ def _history_text(change: StatusChange) -> str:
 
 @bp.app_template_filter("ago")
 def _ago(dt: datetime) -> str:
-    return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)
+    """How long ago, rounded as Babel does ("vor 1 Minute" from 51 s, "vor 1 Stunde" from
+    51 min): a list of arrivals reads like speech, never "vor 65 Sekunden"."""
+    return format_timedelta(dt - utcnow(), add_direction=True)
 
 
 @bp.get("/status-colours.css")
