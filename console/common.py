@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from flask import abort, current_app, request, url_for
 from flask_babel import format_timedelta
 from flask_login import current_user
@@ -90,6 +91,24 @@ def _local(dt: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return dt.astimezone(ZoneInfo(practice().timezone)).strftime(fmt)
 
 
+@bp.app_template_filter("phone")
+def _phone(number: str | None) -> str:
+    """A stored number (E.164) as the front desk dials it: national format for the
+    practice's country ("0170 12345678"), international for others ("+44 7911 123456");
+    the processed list and customer search find either form."""
+    if not number:
+        return ""
+    try:
+        parsed = phonenumbers.parse(number, practice().country or "DE")
+    except phonenumbers.NumberParseException:
+        return number
+    same_country = phonenumbers.region_code_for_number(parsed) == (practice().country or "DE")
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        parsed, style.NATIONAL if same_country else style.INTERNATIONAL
+    )
+
+
 @bp.app_template_filter("fromiso")
 def _fromiso(value: str) -> datetime:
     return datetime.fromisoformat(value)
@@ -102,7 +121,9 @@ def _history_text(change: StatusChange) -> str:
 
 @bp.app_template_filter("ago")
 def _ago(dt: datetime) -> str:
-    return format_timedelta(dt - utcnow(), add_direction=True, threshold=1.1)
+    """How long ago, rounded as Babel does ("vor 1 Minute" from 51 s, "vor 1 Stunde" from
+    51 min): a list of arrivals reads like speech, never "vor 65 Sekunden"."""
+    return format_timedelta(dt - utcnow(), add_direction=True)
 
 
 @bp.get("/status-colours.css")

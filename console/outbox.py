@@ -8,6 +8,7 @@ from flask_login import current_user
 from clock import utcnow
 from console.blueprint import bp
 from console.common import get, practice
+from console.message_text import kind_label, reason
 from console.render import render
 from core import outbox
 from core.models import (
@@ -27,6 +28,8 @@ def outbox_view():
         state=state,
         states=list(NotificationState),
         practice=practice(),
+        kind_label=kind_label,
+        reason=reason,
     )
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user
 from clock import utcnow
 from console.blueprint import bp
 from console.common import admin_only, practice
+from console.message_text import reason
 from console.render import render
 from core import outbox, reminder_settings
 from core.models import NotificationState
@@ -110,24 +111,6 @@ def send_test_sms():
         return render("console/reminder_settings.html", status=502, **settings_context(test=test))
     test = {"number": raw, "sent": _("The test SMS to %(number)s was sent.", number=number)}
     return render("console/reminder_settings.html", **settings_context(test=test))
-
-
-def reason(row) -> str:
-    """The stored English reason (or error) in the reader's language when it is a known one."""
-    known = {
-        "customer wants no messages": _("customer wants no messages"),
-        "no SMS-capable number or email address": _("no SMS-capable number or email address"),
-        outbox.Skip.BRANCH_CLOSED: _(
-            "the branch is closed that day: move or cancel the appointment"
-        ),
-    }
-    if row.last_error:
-        return known.get(row.last_error, row.last_error)
-    if row.state is NotificationState.SKIPPED:
-        return _("no longer due: the appointment was cancelled or moved")
-    if (row.payload or {}).get("unlinked"):
-        return _("Not linked to a customer: to the contact details of the online booking")
-    return ""
 
 
 @bp.get("/reminders")

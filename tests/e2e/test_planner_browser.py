@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -145,3 +146,28 @@ def test_a_booking_from_the_day_grid_by_keyboard_alone(server, page):
     expect(page.locator("table.planner a.appt", has_text="Mobil")).to_have_count(1)
     time_label = re.search(r"\d\d:\d\d", slot_name)[0]
     expect(page.locator("table.planner a.appt", has_text="Mobil")).to_contain_text(time_label)
+
+
+def test_an_appointment_in_the_day_grid_opens_by_tab_and_enter(server, page):
+    """The planner read by keyboard: Tab reaches the day's appointments in the grid (with a
+    visible focus), Enter opens the appointment's page."""
+    log_in(page, server)
+    [(day,)] = sql(
+        server,
+        "SELECT min(start) FROM appointment WHERE start > now() AND resource_id IN "
+        "(SELECT id FROM resource WHERE branch_id = (SELECT min(id) FROM branch))",
+    )
+    local_day = day.astimezone(ZoneInfo("Europe/Berlin")).date()
+    page.goto(f"{server.url}/console/calendar?date={local_day.isoformat()}")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('table.planner a.appt')"):
+            break
+    else:
+        pytest.fail("no appointment of the day grid is reachable by Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused appointment shows no focus ring"
+    target = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    expect(page.get_by_role("heading", level=2, name="Status ändern")).to_be_visible()

@@ -102,7 +102,7 @@ def test_sending_shows_in_the_history_and_the_outbox(console, session):
     page = console.get(f"/console/appointments/{a.id}")
     assert "Nachricht an den Kunden per E-Mail: freier Text" in page.text
     outbox = console.get("/console/outbox")
-    assert "manual" in outbox.text and a.customer.email in outbox.text
+    assert "Nachricht der Praxis (Kunde)" in outbox.text and a.customer.email in outbox.text
 
 
 def test_a_refused_purpose_explains_itself_and_changes_nothing(console, session):

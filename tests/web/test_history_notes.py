@@ -31,7 +31,7 @@ NOTES = {
     ),
     NoteKind.CUSTOMER_LINKED: (
         {"customer_id": 4, "name": "Erika Mustermann"},
-        "Kunde verknüpft: Erika Mustermann",
+        "Kunde zugeordnet: Erika Mustermann",
         "customer linked: Erika Mustermann",
     ),
     NoteKind.CUSTOMER_CREATED: (

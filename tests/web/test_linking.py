@@ -59,7 +59,7 @@ def test_with_suggestions_a_new_customer_is_checked_in_the_prefilled_form(consol
     assert f"/console/appointments/{a.id}/new-customer" not in page
     form = console.get(f"/console/customers/new?from={a.id}")
     assert form.status_code == 200 and f'value="{a.req_email}"' in form.text
-    assert "verknüpft" in form.text
+    assert "dieser Anfrage zugeordnet" in form.text
     response = console.post(
         f"/console/customers/new?from={a.id}",
         data={

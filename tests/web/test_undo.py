@@ -151,6 +151,24 @@ def test_undo_of_a_move_puts_the_appointment_back(desk, session):
     assert again.status_code == 422 and "bereits rückgängig" in again.text
 
 
+def test_a_move_that_sends_nothing_says_so_instead_of_announcing_messages(desk, session):
+    """A staff move tells the customer nothing by itself (only recipients of a sent
+    please-confirm email hear of it): the undo bar must not promise messages."""
+    a = first_request(session)
+    new = (a.start + timedelta(days=1)).astimezone(BERLIN)
+    desk.post(
+        f"/console/appointments/{a.id}/move",
+        data={"resource": a.resource_id, "date": new.date().isoformat(), "time": "16:00"},
+    )
+    page = desk.get(f"/console/appointments/{a.id}").text
+    assert "Rückgängig</button>" in page
+    assert "schickt niemandem eine Nachricht" in page
+    assert "Nachrichten zu dieser Änderung" not in page
+    cancel(desk, a, confirmed="yes")
+    page = desk.get(f"/console/appointments/{a.id}").text
+    assert "Nachrichten zu dieser Änderung werden um" in page
+
+
 def test_a_confirmation_waits_out_the_window_and_a_window_of_0_sends_at_once(desk, session):
     a, b = session.scalars(
         select(Appointment).join(Status).where(Status.kind == StatusKind.START).limit(2)

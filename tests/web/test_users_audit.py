@@ -118,6 +118,9 @@ def test_the_audit_log_says_who_did_what_to_which_appointment_customer_and_setti
     assert page.status_code == 200 and "Protokoll" in page.text
     assert f"{old_status} → {confirmed.name}" in page.text
     assert "inbox_poll_seconds" in page.text and demo.ADMIN_EMAIL in page.text
+    # Staff read the appointment by its type and time and the fields in their words.
+    assert f"Termin {a.type.name} " in page.text and f"Termin #{a.id}<" not in page.text
+    assert "customer_id" not in page.text and "busy_start" not in page.text
 
 
 def test_the_customers_export_carries_the_audit_entries_about_them_only(console, session):
