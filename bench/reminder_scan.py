@@ -116,7 +116,10 @@ def seed(engine, size: int, dense: int) -> int:
                     "customer_id": first_customer + i % CUSTOMERS,
                     "start": start,
                     "end": start + timedelta(minutes=30),
+                    "busy_start": start,
+                    "busy_end": start + timedelta(minutes=30),
                     "source": Source.STAFF,
+                    "language": "de",
                     "created_at": NOW,
                     "updated_at": NOW,
                 }
