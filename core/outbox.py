@@ -209,6 +209,35 @@ def due(session: Session, now: datetime, limit: int | None = None) -> list[int]:
     return list(session.scalars(query))
 
 
+def claim(session: Session, ids: list[int], now: datetime, limit: int) -> list[int]:
+    """Of `ids`, the pending rows whose time has come and that no other delivery holds right
+    now (row locks that skip held rows on PostgreSQL), oldest first, at most `limit`: the
+    rest of a delivery batch. The caller's transaction holds their locks until it ends; each
+    row is then delivered by `deliver`, which locks and re-checks it on its own, so a row
+    also reached another way (a dispatcher's new job) is still sent once."""
+    if not ids or limit <= 0:
+        return []
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.id.in_(ids),
+            Notification.state == NotificationState.PENDING,
+            Notification.not_before <= now,
+        )
+        .order_by(Notification.not_before, Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # SQLite: `deliver` locks one by one
+    return list(session.scalars(query))
+
+
+def due_at(session: Session, ids: list[int]) -> list[tuple[int, datetime]]:
+    """(id, not_before) of these rows: when a retry of each is due."""
+    query = select(Notification.id, Notification.not_before).where(Notification.id.in_(ids))
+    return [(i, at) for i, at in session.execute(query)]
+
+
 def backoff(attempts: int, base: timedelta) -> timedelta:
     """Exponential: base, 2·base, 4·base, … after the 1st, 2nd, 3rd failed attempt."""
     return base * 2 ** max(attempts - 1, 0)
