@@ -118,6 +118,7 @@ def seed(engine, size: int, dense: int) -> int:
                     "end": start + timedelta(minutes=30),
                     "busy_start": start,
                     "busy_end": start + timedelta(minutes=30),
+                    "holds_slot": False,  # they overlap each other and the demo's on purpose
                     "source": Source.STAFF,
                     "language": "de",
                     "created_at": NOW,
