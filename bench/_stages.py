@@ -31,6 +31,12 @@ STAGES = [
     ("`.ics` (`calendar_file`)", "notifications.emails", "calendar_file", 4),
     ("VTIMEZONE (`ics._vtimezone`)", "core.ics", "_vtimezone", 5),
     ("hand to SMTP (`transport.send_email`)", "notifications.transport", "send_email", 3),
+    (
+        "hand to SMTP, batched (`Connections.send_email`)",
+        "notifications.transport",
+        "Connections.send_email",
+        3,
+    ),
     ("SMTP connect + EHLO", "smtplib", "SMTP.connect", 4),
     ("SMTP EHLO", "smtplib", "SMTP.ehlo", 4),
     ("MIME serialisation (`flatten`)", "email.generator", "BytesGenerator.flatten", 4),

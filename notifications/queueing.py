@@ -55,13 +55,15 @@ def _collect(session: Session, _flush_context) -> None:
 
 
 def _enqueue_collected(session: Session) -> None:
-    collected = session.info.pop(_INFO_KEY, None)
+    collected = session.info.pop(_INFO_KEY, None) or {}
+    collected.update(session.info.pop(outbox.WRITTEN, None) or ())  # bulk-inserted rows
     if collected:
         enqueue(collected.items())
 
 
 def _forget(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
+    session.info.pop(outbox.WRITTEN, None)
 
 
 def enqueue(rows: Iterable[tuple[int, datetime]]) -> bool:
