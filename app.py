@@ -97,6 +97,7 @@ def load_config(instance_path: str, overrides: dict) -> dict:
         "RQ_RETRIES": _int(env, "RQ_RETRIES", 5),
         "RQ_RETRY_DELAY": _int(env, "RQ_RETRY_DELAY", 30),
         "OUTBOX_DISPATCH_BATCH": _int(env, "OUTBOX_DISPATCH_BATCH", 500),
+        "OUTBOX_BATCH": max(_int(env, "OUTBOX_BATCH", 50), 1),
         "OUTBOX_DISPATCH_SECONDS": _int(env, "OUTBOX_DISPATCH_SECONDS", 60),
         "BASE_URL": env.get("BASE_URL", "http://localhost:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

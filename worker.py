@@ -34,9 +34,10 @@ from notifications import delivery, queueing
 
 
 def deliver_notification(notification_id: int) -> str:
-    """Deliver one outbox row; raise after a failed attempt so RQ retries it later."""
+    """Deliver the job's outbox row and, in the same batch, the rows of the next queued jobs
+    (OUTBOX_BATCH); raise after a failed attempt at its own row so RQ retries it later."""
     with current_app.app_context():
-        outcome = delivery.deliver(notification_id)
+        outcome = delivery.deliver_batch(notification_id)
     if outcome is Delivery.RETRY:
         raise delivery.DeliveryFailed(f"notification {notification_id}: attempt failed")
     return str(outcome)

@@ -90,6 +90,11 @@ def check(messages: int, sink: SmtpSink) -> None:
     recipients = [str(m["To"]) for m in sink.messages]
     if len(recipients) != messages or len(set(recipients)) != messages:
         raise SystemExit(f"expected {messages} distinct messages, got {len(recipients)}")
+    check_table(messages)
+
+
+def check_table(messages: int) -> None:
+    """Every row of the run is marked sent."""
     engine = create_engine(DATABASE_URL)
     with engine.connect() as conn:
         sent = conn.scalar(
@@ -102,11 +107,70 @@ def check(messages: int, sink: SmtpSink) -> None:
         raise SystemExit(f"expected {messages} rows sent, found {sent}")
 
 
+def profile(messages: int) -> str:
+    """One RQ worker in this process with timers around each stage (bench/_stages.py); mail
+    goes to an aiosmtpd process that discards it, so the sink takes no time from the worker."""
+    import socket
+    import subprocess
+
+    from _stages import Stages
+    from rq import SimpleWorker
+
+    from harness.smtp import free_port
+
+    port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+        + ["-c", "aiosmtpd.handlers.Sink"]
+    )
+    try:
+        _wait_for_port(socket, port)
+        prepare(messages, port)
+        import worker  # noqa: F401 - the jobs' module, wrapped by the stage timers
+        from app import create_app
+        from extensions import db
+
+        app = create_app({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port})
+        stages = Stages()
+        with app.app_context():
+            stages.install(db.engine)
+            queue = app.extensions["rq_queue"]
+            started = time.perf_counter()
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            wall = time.perf_counter() - started
+            stages.uninstall()
+            db.engine.dispose()
+    finally:
+        sink.terminate()
+        sink.wait()
+    check_table(messages)
+    return stages.table(messages, wall)
+
+
+def _wait_for_port(socket, port: int, timeout: float = 10) -> None:
+    """Until the sink process accepts connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--profile", action="store_true", help="time each stage in one in-process worker"
+    )
     args = parser.parse_args()
+    if args.profile:
+        print(profile(args.messages))
+        return
     elapsed = run(args.messages, args.workers)
     rate = args.messages / elapsed
     print(f"{args.messages} messages, {args.workers} workers: {elapsed:.1f} s, {rate:.1f} msg/s")

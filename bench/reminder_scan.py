@@ -24,7 +24,7 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, insert, make_url, select, text
+from sqlalchemy import create_engine, delete, insert, make_url, or_, select, text
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +48,7 @@ DATABASE_URL = os.environ.get(
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 CUSTOMERS = 5000
 CHUNK = 10_000
+DEFAULT_SIZES = [25_000, 50_000, 100_000, 200_000]
 
 
 def fresh_engine():
@@ -116,7 +117,11 @@ def seed(engine, size: int, dense: int) -> int:
                     "customer_id": first_customer + i % CUSTOMERS,
                     "start": start,
                     "end": start + timedelta(minutes=30),
+                    "busy_start": start,
+                    "busy_end": start + timedelta(minutes=30),
+                    "holds_slot": False,  # they overlap each other and the demo's on purpose
                     "source": Source.STAFF,
+                    "language": "de",
                     "created_at": NOW,
                     "updated_at": NOW,
                 }
@@ -131,7 +136,8 @@ def seed(engine, size: int, dense: int) -> int:
             .where(
                 Appointment.start >= NOW + timedelta(hours=6),  # Tuesday 00:00 in Berlin
                 Appointment.start < NOW + timedelta(days=1, hours=6),
-                Appointment.customer_id.is_not(None),  # the demo's online requests get none
+                # linked customers, and online bookings by the email they booked with
+                or_(Appointment.customer_id.is_not(None), Appointment.source == Source.ONLINE),
             )
         )
     return due
@@ -215,7 +221,13 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000, 200_000])
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=DEFAULT_SIZES,
+        help="table sizes (none: only the dense case)",
+    )
     parser.add_argument("--dense", type=int, default=10_000, help="next-day rows of the dense case")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
@@ -226,7 +238,9 @@ def main() -> None:
     print(report)
     if args.record:
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        command = "`.venv/bin/python bench/reminder_scan.py --record`"
+        sizes = " ".join(str(n) for n in args.sizes) if args.sizes != DEFAULT_SIZES else None
+        options = "" if sizes is None else f" --sizes {sizes}".rstrip()
+        command = f"`.venv/bin/python bench/reminder_scan.py{options} --record`"
         section = (
             f"\n\n## Reminder scan ({stamp})\n\nMachine: {machine()}.\n\nCommand: {command}\n\n"
             f"{report}\n"

@@ -127,6 +127,15 @@ def add(
 
 # Where `add` lists the rows it writes while a caller collects them (core.undo holds them).
 COLLECTED = "outbox_collected"
+# Where bulk writers (the reminder scan's INSERT … RETURNING, no ORM objects) list the
+# (id, not_before) of the pending rows they wrote: the RQ side enqueues them after commit,
+# as it does for rows the ORM flushed.
+WRITTEN = "outbox_written"
+
+
+def written(session: Session, rows: list[tuple[int, datetime]]) -> None:
+    """Report pending rows written without the ORM, for their delivery jobs."""
+    session.info.setdefault(WRITTEN, []).extend(rows)
 
 
 def new_row(
@@ -207,6 +216,35 @@ def due(session: Session, now: datetime, limit: int | None = None) -> list[int]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def claim(session: Session, ids: list[int], now: datetime, limit: int) -> list[int]:
+    """Of `ids`, the pending rows whose time has come and that no other delivery holds right
+    now (row locks that skip held rows on PostgreSQL), oldest first, at most `limit`: the
+    rest of a delivery batch. The caller's transaction holds their locks until it ends; each
+    row is then delivered by `deliver`, which locks and re-checks it on its own, so a row
+    also reached another way (a dispatcher's new job) is still sent once."""
+    if not ids or limit <= 0:
+        return []
+    query = (
+        select(Notification.id)
+        .where(
+            Notification.id.in_(ids),
+            Notification.state == NotificationState.PENDING,
+            Notification.not_before <= now,
+        )
+        .order_by(Notification.not_before, Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # SQLite: `deliver` locks one by one
+    return list(session.scalars(query))
+
+
+def due_at(session: Session, ids: list[int]) -> list[tuple[int, datetime]]:
+    """(id, not_before) of these rows: when a retry of each is due."""
+    query = select(Notification.id, Notification.not_before).where(Notification.id.in_(ids))
+    return [(i, at) for i, at in session.execute(query)]
 
 
 def backoff(attempts: int, base: timedelta) -> timedelta:
@@ -343,6 +381,10 @@ def deliver(
 
 
 def _lock(session: Session, notification_id: int) -> Notification | None:
+    """The row, locked, with what its rules and its email read (appointment, practice,
+    branch, resource, type, status, customer) loaded fresh in the same query: one round
+    trip instead of one lazy load each. On PostgreSQL only the outbox row is locked."""
+    query = select(Notification).where(Notification.id == notification_id).options(_WITH_CONTEXT)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite has no row locks: a no-op write takes the database write lock for the
         # transaction, so deliveries on SQLite run one after the other.
@@ -351,14 +393,24 @@ def _lock(session: Session, notification_id: int) -> Notification | None:
             .where(Notification.id == notification_id)
             .values(attempts=Notification.attempts)
         )
-        query = select(Notification).where(Notification.id == notification_id)
     else:
-        query = (
-            select(Notification)
-            .where(Notification.id == notification_id)
-            .with_for_update(skip_locked=True)
-        )
+        query = query.with_for_update(of=Notification, skip_locked=True)
     return session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+
+
+_WITH_CONTEXT = joinedload(Notification.appointment).options(
+    *(
+        joinedload(relation)
+        for relation in (
+            Appointment.practice,
+            Appointment.branch,
+            Appointment.resource,
+            Appointment.type,
+            Appointment.status,
+            Appointment.customer,
+        )
+    )
+)
 
 
 def _precheck(row: Notification | None, now: datetime) -> Delivery | None:

@@ -19,9 +19,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, selectinload
 
 from core import closures, outbox
 from core.models import (
@@ -181,11 +181,13 @@ def _candidates(after_id: int, now: datetime):
             Appointment.start < now + timedelta(days=MAX_LEAD_DAYS + 2),
         )
         .options(
-            joinedload(Appointment.practice),
-            joinedload(Appointment.type),
-            joinedload(Appointment.status),
-            joinedload(Appointment.branch),
-            joinedload(Appointment.customer),
+            # One IN query per relation and batch instead of joined columns on every row: a
+            # dense batch names the same practice, type, status and branch a thousand times.
+            selectinload(Appointment.practice),
+            selectinload(Appointment.type),
+            selectinload(Appointment.status),
+            selectinload(Appointment.branch),
+            selectinload(Appointment.customer),
         )
         .order_by(Appointment.id)
         .limit(BATCH)
@@ -201,7 +203,7 @@ def scan(session: Session, now: datetime) -> int:
     """
     written, after_id = 0, 0
     while True:
-        batch = session.scalars(_candidates(after_id, now)).unique().all()
+        batch = session.scalars(_candidates(after_id, now)).all()
         if not batch:
             return written
         after_id = batch[-1].id
@@ -244,14 +246,17 @@ def replan(session: Session, appointment: Appointment, now: datetime) -> None:
         return
     try:
         with session.begin_nested():
-            session.add(_row(appointment, _closed_days(session, [appointment]), now))
+            session.add(
+                Notification(**_row(appointment, _closed_days(session, [appointment]), now))
+            )
             session.flush()
     except IntegrityError:
         pass
 
 
-def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime) -> Notification:
-    """The reminder's outbox row: due at `now` or when the quiet hours end; skipped, with
+def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime) -> dict:
+    """The reminder's outbox row (its column values, for one bulk INSERT of a batch): due at
+    `now` or when the quiet hours end; skipped, with
     the reason, when no channel reaches the customer, it would leave only on the
     appointment's own day (booked 21:00 for 07:30 tomorrow, quiet until 08:00), or the
     branch is closed that day (it became a holiday after booking: the customer would come
@@ -259,26 +264,27 @@ def _row(appointment: Appointment, closed: set[tuple[int, date]], now: datetime)
     practice = appointment.practice
     to = route(practice, contact(appointment))
     leaves = not_before(practice, now)
-    row = outbox.new_row(
-        appointment,
-        outbox.Kind.REMINDER,
-        to.recipient or "-",
-        now=now,
-        not_before=leaves,
-        channel=to.channel,
-        payload={"start": appointment.start.isoformat()}
-        | ({"unlinked": True} if appointment.customer is None else {}),
-        key=key(appointment),
-    )
     shut = (appointment.branch_id, local_day(practice, appointment.start)) in closed
     reason = (
         to.reason
         or (outbox.Skip.BRANCH_CLOSED if shut else None)
         or outbox.reminder_too_late(appointment, leaves)
     )
-    if reason:
-        row.state, row.last_error = NotificationState.SKIPPED, reason
-    return row
+    return {
+        "practice_id": appointment.practice_id,
+        "appointment_id": appointment.id,
+        "kind": outbox.Kind.REMINDER,
+        "channel": to.channel,
+        "recipient": to.recipient or "-",
+        "payload": {"start": appointment.start.isoformat()}
+        | ({"unlinked": True} if appointment.customer is None else {}),
+        "not_before": leaves,
+        "state": NotificationState.SKIPPED if reason else NotificationState.PENDING,
+        "attempts": 0,
+        "last_error": reason or "",
+        "idempotency_key": key(appointment),
+        "created_at": now,
+    }
 
 
 def _write(
@@ -287,22 +293,31 @@ def _write(
     closed: set[tuple[int, date]],
     now: datetime,
 ) -> int:
-    """Insert a batch's reminders in one savepoint. When a concurrent scan wrote one of them
-    first (the idempotency key is unique), go row by row and leave out what is there."""
+    """Insert a batch's reminders with one INSERT … RETURNING in one savepoint (no ORM
+    objects: the outbox rows are not needed as objects, and building them was most of a
+    dense scan's time); their pending rows are reported for their delivery jobs. When a
+    concurrent scan wrote one of them first (the idempotency key is unique), go row by row
+    and leave out what is there."""
+    rows = [_row(a, closed, now) for a in appointments]
+    if not rows:
+        return 0
     try:
         with session.begin_nested():
-            session.add_all([_row(a, closed, now) for a in appointments])
-            session.flush()
-        return len(appointments)
+            inserted = list(session.execute(_INSERT, rows))
     except IntegrityError:
-        pass
-    written = 0
-    for appointment in appointments:
-        try:
-            with session.begin_nested():
-                session.add(_row(appointment, closed, now))
-                session.flush()
-        except IntegrityError:  # the other scan's row stands
-            continue
-        written += 1
-    return written
+        inserted = []
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    inserted += session.execute(_INSERT, [row])
+            except IntegrityError:  # the other scan's row stands
+                continue
+    outbox.written(
+        session, [(i, at) for i, at, state in inserted if state == NotificationState.PENDING]
+    )
+    return len(inserted)
+
+
+_INSERT = insert(Notification).returning(
+    Notification.id, Notification.not_before, Notification.state, sort_by_parameter_order=True
+)

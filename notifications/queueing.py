@@ -55,13 +55,15 @@ def _collect(session: Session, _flush_context) -> None:
 
 
 def _enqueue_collected(session: Session) -> None:
-    collected = session.info.pop(_INFO_KEY, None)
+    collected = session.info.pop(_INFO_KEY, None) or {}
+    collected.update(session.info.pop(outbox.WRITTEN, None) or ())  # bulk-inserted rows
     if collected:
         enqueue(collected.items())
 
 
 def _forget(session: Session) -> None:
     session.info.pop(_INFO_KEY, None)
+    session.info.pop(outbox.WRITTEN, None)
 
 
 def enqueue(rows: Iterable[tuple[int, datetime]]) -> bool:
@@ -140,6 +142,42 @@ def _unlocked(session: Session, ids: list[int]) -> set[int]:
 
 def _held(job: Job | None) -> bool:
     return job is not None and job.get_status(refresh=False) in HELD
+
+
+def take_queued(session: Session, now: datetime, limit: int, *, besides: int) -> list[int]:
+    """The rest of a delivery batch: rows of the delivery jobs waiting next in the queue that
+    are due and free, their jobs taken out of Redis so no other worker spends a job on them.
+
+    Only rows that have a queued job join a batch (the dispatcher's bounded runs decide what
+    is queued). A job is deleted only when it was still in the queue (LREM answered 1): one
+    another worker has just taken stays with it, and its row leaves the batch. Should this
+    worker die before it delivers a taken row, the row is pending without a job, and the
+    dispatcher enqueues it again."""
+    if limit <= 0:
+        return []
+    queue: Queue = current_app.extensions["rq_queue"]
+    waiting = [_row_id(j) for j in queue.get_job_ids(0, 2 * limit)]
+    candidates = [i for i in waiting if i is not None and i != besides]
+    claimed = outbox.claim(session, candidates, now, limit)
+    taken: list[int] = []
+    if claimed:
+        with queue.connection.pipeline() as pipe:
+            for notification_id in claimed:
+                pipe.lrem(queue.key, 1, job_id(notification_id))
+            removed = pipe.execute()
+            taken = [i for i, gone in zip(claimed, removed, strict=True) if gone]
+            for notification_id in taken:
+                pipe.delete(Job.key_for(job_id(notification_id)))
+            pipe.execute()
+    session.rollback()  # end the claim; each delivery locks its row itself
+    return taken
+
+
+def _row_id(queued_job_id: str | bytes) -> int | None:
+    if isinstance(queued_job_id, bytes):
+        queued_job_id = queued_job_id.decode()
+    prefix, _, number = queued_job_id.partition("-")
+    return int(number) if prefix == "outbox" and number.isdigit() else None
 
 
 def worker_alive() -> bool:
