@@ -31,6 +31,7 @@ from widget.choice import Choice
 from widget.common import WidgetError, load_practice, wurl
 from widget.form import LABELS, SALUTATIONS, BookingForm
 from widget.guards import load_appointment, same_origin
+from widget.week import nearest_free
 
 FORM_MAX_AGE = 2 * 3600
 
@@ -100,9 +101,7 @@ def _render_form(
 
 
 def _taken(practice, choice, lost: datetime, form: BookingForm, now: datetime):
-    alternatives = booking.nearest_free(
-        db.session, practice, choice.kind, choice.resources, lost, now
-    )
+    alternatives = nearest_free(practice, choice, lost, now)
     return _render_form(practice, choice, alternatives, form, status=409, taken=True)
 
 
