@@ -23,20 +23,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _server import fresh_demo_database, gunicorn
+from _server import OVERLAPS, fresh_demo_database, gunicorn
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "postgresql+psycopg://root@127.0.0.1:5432/bench_load"
 TYPES = [(1, 1), (2, 1), (3, 1), (4, 2)]  # (type, branch) of the demo practice
-OVERLAPS = """
-SELECT count(*) FROM appointment a JOIN appointment b
-  ON a.resource_id = b.resource_id AND a.id < b.id AND a.start < b."end" AND b.start < a."end"
-JOIN status sa ON sa.id = a.status_id JOIN status sb ON sb.id = b.status_id
-JOIN appointment_type t ON t.id = a.type_id
-WHERE sa.kind NOT IN ('cancelled', 'declined') AND sb.kind NOT IN ('cancelled', 'declined')
-  AND NOT (t.capacity > 1 AND a.type_id = b.type_id AND a.start = b.start)
-"""
 
 
 def request(url: str, data: dict | None = None, origin: str | None = None):
