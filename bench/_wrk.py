@@ -57,8 +57,9 @@ def spread(ratios: list[float]) -> str:
 def row(name: str, runs: list[dict]) -> str:
     rps = ", ".join(f"{r['rps']:.0f}" for r in runs)
     p99 = max(r["p99"] for r in runs)
-    errors = sum(r["errors"] + r["timeouts"] for r in runs)
-    return f"| {name} | {rps} | {p99:.1f} ms | {errors} |"
+    errors = sum(r["errors"] for r in runs)
+    timeouts = sum(r["timeouts"] for r in runs)
+    return f"| {name} | {rps} | {p99:.1f} ms | {errors} | {timeouts} |"
 
 
 def load_average() -> str:

@@ -16,13 +16,12 @@ import os
 import platform
 import sys
 import urllib.request
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from _server import OVERLAPS, fresh_demo_database, fresh_redis, gunicorn
+from _server import OVERLAPS, fresh_demo_database, fresh_redis, gunicorn, insert_appointments
 from _wrk import UNIQUE, load_average, row, spread, wrk
 from sqlalchemy import create_engine, text
 
@@ -58,32 +57,12 @@ def seed(env: dict) -> date:
                         end = start + timedelta(minutes=15)
                         if any(r == resource_id and s < end and start < e for r, s, e in held):
                             continue  # the demo's own appointment holds this time
-                        uid = str(uuid.uuid4())
                         rows.append(
-                            {
-                                "r": resource_id,
-                                "b": branch_id,
-                                "t": type_id,
-                                "s": status,
-                                "start": start,
-                                "end": end,
-                                "uid": uid,
-                                "key": f"one:{uid}",
-                            }
+                            {"r": resource_id, "b": branch_id, "t": type_id, "s": status}
+                            | {"start": start, "end": end, "holds": True}
                         )
             day += timedelta(days=1)
-        conn.execute(
-            text(
-                "INSERT INTO appointment (practice_id, branch_id, resource_id, type_id, "
-                'status_id, start, "end", busy_start, busy_end, holds_slot, slot_key, language, '
-                "source, attendees, req_salutation, req_first_name, req_last_name, req_email, "
-                "req_phone, req_message, ics_uid, ics_sequence, blocked, created_at, updated_at) "
-                "VALUES (1, :b, :r, :t, :s, :start, :end, :start, :end, true, :key, 'de', "
-                "'online', 1, '', 'Bench', 'Mark', 'b@example.org', '+4915100000000', '', :uid, "
-                "0, false, now(), now())"
-            ),
-            rows[:2000],
-        )
+        insert_appointments(conn, rows[:2000])
         overlaps = conn.execute(text(OVERLAPS)).scalar()
     engine.dispose()
     if overlaps:
@@ -111,7 +90,7 @@ def main() -> None:
     monday = seed(env)
     runs: dict[str, list[dict]] = {"healthz": [], "warm": [], "cold": []}
     loads = []
-    with gunicorn(env, port=5099) as base:
+    with gunicorn(env, port=5099, recycle=False) as base:
         week = f"{base}/w/demo/week?type=3&branch=1&week={monday.isoformat()}"
         size = len(urllib.request.urlopen(week).read())
         wrk(week, 3, args.connections)  # warm up every worker
@@ -128,7 +107,8 @@ def main() -> None:
 
 Machine: {os.cpu_count()} cores shared with other sessions (load average before each round:
 {", ".join(loads)}), Python {platform.python_version()}; PostgreSQL and Redis local;
-gunicorn with deploy/gunicorn.conf.py (production: 2 × cores + 1 workers, 2 threads); wrk
+gunicorn with deploy/gunicorn.conf.py (production: 2 × cores + 1 workers, 2 threads; no
+worker recycling during the runs); wrk
 2 threads, {args.connections} connections, {args.seconds} s per run; each round runs
 `/healthz`, the warm page, the cold page.
 
@@ -139,8 +119,8 @@ Data: the demo practice, 3 resources, 2,000 appointments in the four weeks from 
 that URL again and again (a Redis hit). Cold: each request a URL of its own (an unused
 `&n=` parameter), so each is a miss: practice and grid from PostgreSQL, rendered, stored.
 
-| route | requests/s per round | worst p99 | errors |
-|---|---|---|---|
+| route | requests/s per round | worst p99 | not 2xx/3xx | wrk timeouts (2 s) |
+|---|---|---|---|---|
 {row("`/healthz`", runs["healthz"])}
 {row("week page, warm", runs["warm"])}
 {row("week page, cold", runs["cold"])}

@@ -26,6 +26,7 @@ from core import booking, ratelimit, tokens, url_dates, waitlist
 from core.availability import local_instant
 from core.models import Practice, StatusKind
 from extensions import db
+from widget import practices
 from widget.blueprint import bp
 from widget.choice import Choice
 from widget.common import WidgetError, load_practice, wurl
@@ -67,7 +68,7 @@ def form_token(practice: Practice, choice: Choice, starts: list[datetime]) -> st
 
 @bp.get("/<slug>/book")
 def book_form(slug: str):
-    practice = load_practice(slug)
+    practice = practices.load(slug)
     choice = Choice.from_request(practice)
     if not choice.complete:
         raise WidgetError(400, _("Please choose the kind of appointment first."))
@@ -107,7 +108,7 @@ def _taken(practice, choice, lost: datetime, form: BookingForm, now: datetime):
 
 @bp.post("/<slug>/book")
 def book(slug: str):
-    practice = load_practice(slug)
+    practice = practices.load(slug)
     claims = _verify_post(practice)
     choice = _choice_from_claims(practice, claims)
     form = BookingForm.parse(request.form, practice)

@@ -38,34 +38,72 @@ class Page:
     valid_until: datetime  # when its earliest free time falls into the lead time
 
 
-# One round trip for a hit: slug -> practice, its versions, then the page if still valid.
+@dataclass(frozen=True)
+class Miss:
+    """What the lookup learnt on a miss: the practice and its versions, when Redis knew them
+    (read before anything is computed: see the module's docstring)."""
+
+    practice_id: int | None = None
+    calendar: str | None = None
+    settings: str | None = None
+
+    @property
+    def version(self) -> str | None:
+        return f"{self.calendar}.{self.settings}" if self.calendar and self.settings else None
+
+
+# One round trip: slug -> practice, its versions, then the page if still valid (a string);
+# on a miss the practice and its versions (a list), or nothing for an unknown slug.
 _LOOKUP = """
 local id = redis.call('GET', 'slug:' .. ARGV[1])
 if not id then return false end
-local cal = redis.call('GET', 'calver:' .. id)
-local set = redis.call('GET', 'setver:' .. id)
-if not cal or not set then return false end
+local cal = redis.call('GET', 'calver:' .. id) or ''
+local set = redis.call('GET', 'setver:' .. id) or ''
+if cal == '' or set == '' then return {id, cal, set} end
 local v = redis.call('GET', 'week:' .. id .. ':' .. cal .. '.' .. set .. ':' .. ARGV[2])
-if not v then return false end
+if not v then return {id, cal, set} end
 local nl = string.find(v, '\\n', 1, true)
-if tonumber(string.sub(v, 1, nl - 1)) < tonumber(ARGV[3]) then return false end
+if tonumber(string.sub(v, 1, nl - 1)) < tonumber(ARGV[3]) then return {id, cal, set} end
 return v
 """
 
 
-def lookup(slug: str, query: bytes, now: datetime) -> Page | None:
-    """The cached week page, or None on a miss. A hit needs no database at all."""
+def lookup(slug: str, query: bytes, now: datetime) -> Page | Miss:
+    """The cached week page, or what a miss needs to know. A hit needs no database at all."""
     redis = current_app.extensions["redis"]
     try:
         cached = versions.script(redis, "_week_lookup", _LOOKUP)(
             args=[slug, _digest(query), math.ceil(now.timestamp())]
         )
     except RedisError:
-        return None
+        return Miss()
     if not cached:
-        return None
+        return Miss()
+    if isinstance(cached, list):
+        practice_id, calendar, settings = (v.decode() for v in cached)
+        return Miss(int(practice_id), calendar or None, settings or None)
     valid_until, etag, csp, body = cached.split(b"\n", 3)
     return Page(etag.decode(), csp.decode(), body, datetime.fromtimestamp(int(valid_until), UTC))
+
+
+_SETTINGS = """
+local id = redis.call('GET', 'slug:' .. ARGV[1])
+if not id then return false end
+return {id, redis.call('GET', 'setver:' .. id) or ''}
+"""
+
+
+def settings_version(slug: str) -> tuple[int | None, str | None]:
+    """The practice a slug names and its settings version, as far as Redis knows them."""
+    try:
+        found = versions.script(current_app.extensions["redis"], "_slug_settings", _SETTINGS)(
+            args=[slug]
+        )
+    except RedisError:
+        return None, None
+    if not found:
+        return None, None
+    return int(found[0]), found[1].decode() or None
 
 
 def version(practice_id: int) -> str | None:

@@ -86,6 +86,11 @@ def load_practice(slug: str, eager: bool = False) -> Practice:
     practice = _find(slug, eager)
     if practice is None:
         raise WidgetError(404, _("This booking page does not exist."))
+    return adopt_practice(practice)
+
+
+def adopt_practice(practice: Practice) -> Practice:
+    """The request's practice: its CSP, its error pages, its language."""
     g.practice = practice
     g.locale = practice.language
     return practice

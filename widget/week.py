@@ -20,10 +20,10 @@ from clock import utcnow
 from core import availability, booking, url_dates
 from core.models import Practice
 from extensions import db
-from widget import cache
+from widget import cache, practices
 from widget.blueprint import bp, widget_csp
 from widget.choice import Choice
-from widget.common import WidgetError, day_format, load_practice, wurl
+from widget.common import WidgetError, day_format, wurl
 
 PROXY_SECONDS = 10  # how long a shared cache may serve the page without asking
 
@@ -33,13 +33,14 @@ def week(slug: str):
     """The week grid, served from the shared cache while the practice's calendar is unchanged."""
     now = utcnow()
     page = cache.lookup(slug, request.query_string, now)
-    if page is None:
-        practice = load_practice(slug, eager=True)
+    if isinstance(page, cache.Miss):
+        practice = practices.for_week(slug, page.practice_id, page.settings)
         choice = Choice.from_request(practice)
         if not choice.complete:
             asked = {k: request.args[k][:10] for k in ("type", "branch") if k in request.args}
             return redirect(wurl("widget.where", slug=slug, **asked))
-        version = cache.version(practice.id)
+        version = page.version if page.practice_id == practice.id else None
+        version = version or cache.version(practice.id)
         context, valid_until = week_context(practice, choice, version)
         body = render_template("widget/week.html", **context).encode()
         page = cache.Page(cache.etag_of(body), widget_csp(practice), body, valid_until)
