@@ -28,6 +28,7 @@ def widget_csp(practice) -> str:
 @bp.after_request
 def widget_headers(response):
     if "Content-Security-Policy" not in response.headers:  # a cached page brings its own
-        response.headers["Content-Security-Policy"] = widget_csp(g.get("practice"))
+        csp = g.get("widget_csp") or widget_csp(g.get("practice"))
+        response.headers["Content-Security-Policy"] = csp
     response.headers.setdefault("Cache-Control", "no-store")  # the week page says its own
     return response

@@ -25,7 +25,7 @@ from core import numbers
 from core.models import AppointmentType, Practice, Resource
 from extensions import LANGUAGES, db
 from notifications import formatting
-from widget.blueprint import bp
+from widget.blueprint import bp, widget_csp
 
 
 class WidgetError(Exception):
@@ -90,9 +90,11 @@ def load_practice(slug: str, eager: bool = False) -> Practice:
 
 
 def adopt_practice(practice: Practice) -> Practice:
-    """The request's practice: its CSP, its error pages, its language."""
+    """The request's practice: its CSP (taken now: a booking's commit expires the row, and
+    reading it again afterwards would cost a query), its error pages, its language."""
     g.practice = practice
     g.locale = practice.language
+    g.widget_csp = widget_csp(practice)
     return practice
 
 
