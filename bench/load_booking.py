@@ -87,7 +87,7 @@ def customer(base: str, n: int, deadline: float, stats: Stats) -> None:
             origin=base,
         )
         stats.add(status, took)
-        stats.outcomes["booked" if status == 200 and "Uhr" in page else f"status {status}"] += 1
+        stats.outcomes["booked" if status == 200 and "Termin.ics" in page else f"status {status}"] += 1
 
 
 def main() -> None:
