@@ -87,7 +87,8 @@ def customer(base: str, n: int, deadline: float, stats: Stats) -> None:
             origin=base,
         )
         stats.add(status, took)
-        stats.outcomes["booked" if status == 200 and "Termin.ics" in page else f"status {status}"] += 1
+        booked = status == 200 and "Termin.ics" in page  # the done page offers the .ics
+        stats.outcomes["booked" if booked else f"status {status}"] += 1
 
 
 def main() -> None:

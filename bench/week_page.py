@@ -117,7 +117,8 @@ Command: `.venv/bin/python bench/week_page.py --pairs {args.pairs} --seconds {ar
 Data: the demo practice, 3 resources, 2,000 appointments in the four weeks from next Monday
 (none overlapping the demo's own), `{week.replace(base, "")}`, a {size:,}-byte page. Warm:
 that URL again and again (a Redis hit). Cold: each request a URL of its own (an unused
-`&n=` parameter), so each is a miss: practice and grid from PostgreSQL, rendered, stored.
+`&n=` parameter), so each is a miss: bookings, absences and closing days from PostgreSQL
+(the practice's settings held per process), the grid computed, rendered, stored.
 
 | route | requests/s per round | worst p99 | not 2xx/3xx | wrk timeouts (2 s) |
 |---|---|---|---|---|
