@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -150,7 +151,13 @@ PATTERNS = {
 
 def day_format(day: date, kind: str, language: str | None = None) -> str:
     """`day` in the page's language: kind is "full", "day", "long" or "head"."""
-    language = language or str(get_locale())
+    return _formatted_day(day, kind, language or str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, kind: str, language: str) -> str:
+    """Babel's formatting is the week grid's costliest call per slot label, and a grid names
+    each of its days once per time: formatted once per process."""
     pattern = PATTERNS.get(language, PATTERNS["de"])[kind]
     return babel_dates.format_date(day, pattern, locale=language)
 
