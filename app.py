@@ -24,6 +24,7 @@ from werkzeug.security import generate_password_hash
 
 import feeds
 import ops
+import versions
 from clock import utcnow
 from console import bp as console_bp
 from core import accounts, demo
@@ -59,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["redis"] = redis
     app.extensions["rq_queue"] = Queue(app.config["RQ_QUEUE"], connection=redis)
     outbox_queueing.init_app(app)  # every committed pending Notification gets its RQ job
+    versions.install(db.session.session_factory.class_)  # caches and polls see each change
 
     app.register_blueprint(widget_bp)
     app.register_blueprint(console_bp)

@@ -4,7 +4,7 @@ No login: the token in the URL is the credential (core.feed keeps only its hash;
 log names the endpoint, never the path). Calendar programs poll, so an unchanged feed costs
 one indexed query and one Redis read: the body is cached under the practice's calendar
 version, which an after-commit hook raises on every change of its appointments, customers or
-settings (widget/cache.py), and the ETag is the body's digest, so a client that holds it gets
+settings (versions.py), and the ETag is the body's digest, so a client that holds it gets
 304. Correctness never rests on Redis: without it every request builds the feed from the
 database (same bytes, same ETag), and a cached body lives five minutes at most, which bounds
 what a version bump lost while Redis was away can leave behind.
@@ -18,6 +18,7 @@ import logging
 from flask import Blueprint, abort, current_app, request, url_for
 from redis.exceptions import RedisError
 
+import versions
 from clock import utcnow
 from core import feed as feeds
 from core import ics
@@ -64,15 +65,14 @@ def _build(found: CalendarFeed) -> tuple[str, bytes]:
 
 def _cache_key(found: CalendarFeed) -> str | None:
     """The cache key at the practice's current calendar and settings versions (the keys
-    widget/cache.py raises), or None when Redis does not answer."""
+    versions.py raises), or None when Redis does not answer."""
     try:
-        versions = current_app.extensions["redis"].mget(
-            f"calver:{found.practice_id}", "calver:settings"
+        version = versions.read(
+            current_app.extensions["redis"], found.practice_id, versions.CALENDAR, versions.SETTINGS
         )
     except RedisError as error:
         log.warning("feed cache unavailable", extra={"fields": {"error": type(error).__name__}})
         return None
-    version = ".".join((v or b"0").decode() for v in versions)
     return f"feed:{found.id}:{version}"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import random
 import re
 import threading
@@ -23,20 +24,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _server import fresh_demo_database, gunicorn
+from _server import OVERLAPS, fresh_demo_database, fresh_redis, gunicorn
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 URL = "postgresql+psycopg://root@127.0.0.1:5432/bench_load"
 TYPES = [(1, 1), (2, 1), (3, 1), (4, 2)]  # (type, branch) of the demo practice
-OVERLAPS = """
-SELECT count(*) FROM appointment a JOIN appointment b
-  ON a.resource_id = b.resource_id AND a.id < b.id AND a.start < b."end" AND b.start < a."end"
-JOIN status sa ON sa.id = a.status_id JOIN status sb ON sb.id = b.status_id
-JOIN appointment_type t ON t.id = a.type_id
-WHERE sa.kind NOT IN ('cancelled', 'declined') AND sb.kind NOT IN ('cancelled', 'declined')
-  AND NOT (t.capacity > 1 AND a.type_id = b.type_id AND a.start = b.start)
-"""
 
 
 def request(url: str, data: dict | None = None, origin: str | None = None):
@@ -94,13 +87,15 @@ def customer(base: str, n: int, deadline: float, stats: Stats) -> None:
             origin=base,
         )
         stats.add(status, took)
-        stats.outcomes["booked" if status == 200 and "Uhr" in page else f"status {status}"] += 1
+        booked = status == 200 and "Termin.ics" in page  # the done page offers the .ics
+        stats.outcomes["booked" if booked else f"status {status}"] += 1
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5", help="emptied first")
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -110,10 +105,12 @@ def main() -> None:
         "WIDGET_MIN_FILL_SECONDS": "0",
         "BOOKING_LIMIT_PER_IP": "1000000",
         "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "redis://127.0.0.1:6379/5",
+        "REDIS_URL": args.redis,
     }
+    fresh_redis(args.redis)
     fresh_demo_database(env)
-    with gunicorn(env, workers=4, port=5098) as base:
+    load = Path("/proc/loadavg").read_text().split()[0]
+    with gunicorn(env, port=5098) as base:
         stats = Stats()
         deadline = time.monotonic() + args.seconds
         threads = [
@@ -144,8 +141,10 @@ def main() -> None:
 ## Load: {args.customers} customers booking for {args.seconds} s \
 ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)
 
-Machine: 2 cores, Debian, Python 3.11; gunicorn 4 sync workers on PostgreSQL 15 and Redis, the
-simulated customers (Python threads) on the same machine.
+Machine: {os.cpu_count()} cores shared with other sessions (load average at the start:
+{load}), Python {platform.python_version()}; gunicorn with deploy/gunicorn.conf.py (the
+production settings: 2 × cores + 1 workers, 2 threads each) on PostgreSQL and Redis, the
+simulated customers (Python threads, no pause between steps) on the same machine.
 
 Command: `.venv/bin/python bench/load_booking.py --customers {args.customers} \
 --seconds {args.seconds}`

@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from clock import utcnow
 from console.blueprint import bp
 from console.history import note_text
+from console.polling import unchanged_poll
 from console.render import whole_page_redirect
 from core import audit, numbers, triage
 from core import inbox as requests_inbox
@@ -30,7 +31,10 @@ from notifications.queueing import worker_alive
 
 @bp.before_request
 def _needs_login():
-    """Every console route but the login page needs a logged-in staff member."""
+    """Every console route but the login page needs a logged-in staff member. An unchanged
+    poll is answered first, from the signed session alone: loading the user costs a query."""
+    if (unchanged := unchanged_poll()) is not None:
+        return unchanged
     if request.endpoint != "console.login" and not current_user.is_authenticated:
         return whole_page_redirect(url_for("console.login")) or (
             current_app.login_manager.unauthorized()

@@ -1,11 +1,10 @@
-"""The widget's blueprint with its headers (CSP frame-ancestors, no-store) and the week
-cache's session hook, in its own module so that page modules import it without importing
+"""The widget's blueprint with its headers (CSP frame-ancestors, no-store unless a page says
+how it may be cached), in its own module so that page modules import it without importing
 the package that imports them (no import ring)."""
 
 from flask import Blueprint, current_app, g
 
-from extensions import csrf, db
-from widget import cache
+from extensions import csrf
 
 bp = Blueprint("widget", __name__, url_prefix="/w")
 # The widget runs in third-party iframes where cookies are not sent: it carries its own
@@ -29,11 +28,7 @@ def widget_csp(practice) -> str:
 @bp.after_request
 def widget_headers(response):
     if "Content-Security-Policy" not in response.headers:  # a cached page brings its own
-        response.headers["Content-Security-Policy"] = widget_csp(g.get("practice"))
-    response.headers["Cache-Control"] = "no-store"
+        csp = g.get("widget_csp") or widget_csp(g.get("practice"))
+        response.headers["Content-Security-Policy"] = csp
+    response.headers.setdefault("Cache-Control", "no-store")  # the week page says its own
     return response
-
-
-@bp.record_once
-def _install_cache_hook(_state) -> None:
-    cache.install(db.session.session_factory.class_)

@@ -26,11 +26,13 @@ from core import booking, ratelimit, tokens, url_dates, waitlist
 from core.availability import local_instant
 from core.models import Practice, StatusKind
 from extensions import db
+from widget import practices
 from widget.blueprint import bp
 from widget.choice import Choice
 from widget.common import WidgetError, load_practice, wurl
 from widget.form import LABELS, SALUTATIONS, BookingForm
 from widget.guards import load_appointment, same_origin
+from widget.week import nearest_free
 
 FORM_MAX_AGE = 2 * 3600
 
@@ -66,7 +68,7 @@ def form_token(practice: Practice, choice: Choice, starts: list[datetime]) -> st
 
 @bp.get("/<slug>/book")
 def book_form(slug: str):
-    practice = load_practice(slug)
+    practice = practices.load(slug)
     choice = Choice.from_request(practice)
     if not choice.complete:
         raise WidgetError(400, _("Please choose the kind of appointment first."))
@@ -100,15 +102,13 @@ def _render_form(
 
 
 def _taken(practice, choice, lost: datetime, form: BookingForm, now: datetime):
-    alternatives = booking.nearest_free(
-        db.session, practice, choice.kind, choice.resources, lost, now
-    )
+    alternatives = nearest_free(practice, choice, lost, now)
     return _render_form(practice, choice, alternatives, form, status=409, taken=True)
 
 
 @bp.post("/<slug>/book")
 def book(slug: str):
-    practice = load_practice(slug)
+    practice = practices.load(slug)
     claims = _verify_post(practice)
     choice = _choice_from_claims(practice, claims)
     form = BookingForm.parse(request.form, practice)

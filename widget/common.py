@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -16,14 +17,15 @@ from flask import (
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from core import numbers
-from core.models import Practice
+from core.models import AppointmentType, Practice, Resource
 from extensions import LANGUAGES, db
 from notifications import formatting
-from widget.blueprint import bp
+from widget.blueprint import bp, widget_csp
 
 
 class WidgetError(Exception):
@@ -63,16 +65,36 @@ def url_practice() -> Practice | None:
     return g.get("practice")
 
 
-def _find(slug: str) -> Practice | None:
-    return db.session.scalar(select(Practice).where(Practice.slug == slug[:60]))
+def _find(slug: str, eager: bool = False) -> Practice | None:
+    query = select(Practice).where(Practice.slug == slug[:60])
+    if eager:
+        query = query.options(*WEEK_LOADS)
+    return db.session.scalar(query)
 
 
-def load_practice(slug: str) -> Practice:
-    practice = _find(slug)
+# What a week grid reads of the practice, in four queries instead of one per type and resource.
+WEEK_LOADS = (
+    selectinload(Practice.appointment_types)
+    .selectinload(AppointmentType.resources)
+    .selectinload(Resource.working_hours),
+    selectinload(Practice.branches),
+)
+
+
+def load_practice(slug: str, eager: bool = False) -> Practice:
+    """The practice the URL names, or the widget's 404; `eager` loads what a grid reads."""
+    practice = _find(slug, eager)
     if practice is None:
         raise WidgetError(404, _("This booking page does not exist."))
+    return adopt_practice(practice)
+
+
+def adopt_practice(practice: Practice) -> Practice:
+    """The request's practice: its CSP (taken now: a booking's commit expires the row, and
+    reading it again afterwards would cost a query), its error pages, its language."""
     g.practice = practice
     g.locale = practice.language
+    g.widget_csp = widget_csp(practice)
     return practice
 
 
@@ -115,7 +137,14 @@ def int_arg(name: str) -> int | None:
 
 def day_format(day: date, kind: str, language: str | None = None) -> str:
     """`day` in the page's language (the emails' formatter): "full", "day", "long", "head"."""
-    return formatting.day_format(day, kind, language or str(get_locale()))
+    return _formatted_day(day, kind, language or str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, kind: str, language: str) -> str:
+    """Babel's formatting is the week grid's costliest call per slot label, and a grid names
+    each of its days once per time: formatted once per process."""
+    return formatting.day_format(day, kind, language)
 
 
 def _local(dt: datetime) -> datetime:

@@ -24,7 +24,7 @@ from widget.booking import parse_start
 from widget.choice import Choice
 from widget.common import WidgetError, appointment_page, int_arg
 from widget.guards import link_problem, load_appointment, same_origin
-from widget.week import week_page
+from widget.week import nearest_free, week_page
 
 
 def _load(slug: str, token: str) -> Appointment:
@@ -110,9 +110,7 @@ def _posted_start() -> datetime:
 def _taken(appointment: Appointment, lost: datetime, now: datetime):
     """The usual "just taken" answer, with the nearest free times to choose from."""
     choice = _choice(appointment)
-    alternatives = booking.nearest_free(
-        db.session, appointment.practice, appointment.type, choice.resources, lost, now
-    )
+    alternatives = nearest_free(appointment.practice, choice, lost, now)
     return _page(appointment, starts=alternatives, taken=True, status=409)
 
 
