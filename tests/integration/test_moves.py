@@ -5,6 +5,7 @@ the booking rule. Core only, no web layer."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,8 +40,10 @@ def s(database_url):
 def waiting_on_locks(engine, count: int, threads: list[threading.Thread], errors: list) -> None:
     """Block until `count` other backends wait for a lock (no sleeps: the database says),
     or fail when a contender ended without queueing (with what it raised)."""
+    deadline = time.monotonic() + 60  # a guard against hanging the run, not a wait
     with engine.connect() as conn:
         while True:
+            assert time.monotonic() < deadline, f"contenders never queued: {errors!r}"
             waiting = conn.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
