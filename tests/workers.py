@@ -57,3 +57,28 @@ def dispatcher(app) -> int:
     import worker
 
     return worker.dispatch_outbox()
+
+
+def due_staff_alerts(session, now, count: int) -> None:
+    """The demo practice and `count` staff alerts of its first appointment, due for a worker
+    process's real clock (its own `now`), committed: one queued job per row."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from core import demo, outbox
+    from core.models import Appointment
+
+    demo.seed(session, now=now, admin_password_hash="x")
+    appointment = session.scalars(select(Appointment)).first()
+    session.query(outbox.Notification).delete()
+    for i in range(count):
+        outbox.add(
+            session,
+            appointment,
+            outbox.Kind.STAFF_NEW_REQUEST,
+            f"staff{i}@example.org",
+            now=now,
+            not_before=datetime.now(UTC),
+        )
+    session.commit()

@@ -16,10 +16,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from core import demo, outbox
-from core.models import Appointment, Notification, NotificationState
+from core.models import Notification, NotificationState
 from harness.processes import burst_process, worker_env
 from harness.smtp import SmtpSink
+from tests.workers import due_staff_alerts
 
 MESSAGES = 30
 HELD = 12  # the message in flight at the kill
@@ -66,19 +66,7 @@ def test_a_kill_mid_batch_leaves_each_row_sent_once_or_due_again(
 ):
     if database_url.startswith("sqlite"):
         pytest.skip("the production setup for several processes is PostgreSQL")
-    demo.seed(session, now=now, admin_password_hash="x")
-    appointment = session.scalars(select(Appointment)).first()
-    session.query(Notification).delete()
-    for i in range(MESSAGES):
-        outbox.add(
-            session,
-            appointment,
-            outbox.Kind.STAFF_NEW_REQUEST,
-            f"staff{i}@example.org",
-            now=now,
-            not_before=datetime.now(UTC),  # due for the worker's real clock
-        )
-    session.commit()  # one queued job per row
+    due_staff_alerts(session, now, MESSAGES)
     env = worker_env(
         app.config["SQLALCHEMY_DATABASE_URI"],
         sink.port,

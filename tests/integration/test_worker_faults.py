@@ -7,14 +7,13 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from core import demo, outbox
-from core.models import Appointment, Notification, NotificationState
+from core.models import Notification, NotificationState
 from harness.processes import burst_process, worker_env
+from tests.workers import due_staff_alerts
 
 MESSAGES = 40
 
@@ -32,18 +31,7 @@ def worker(app, smtp) -> subprocess.Popen:
 def test_sigkill_mid_batch_loses_nothing(app, session, smtp, redis_conn, now, database_url):
     if database_url.startswith("sqlite"):
         pytest.skip("the production setup for several processes is PostgreSQL")
-    demo.seed(session, now=now, admin_password_hash="x")
-    appointment = session.scalars(select(Appointment)).first()
-    for i in range(MESSAGES):
-        outbox.add(
-            session,
-            appointment,
-            outbox.Kind.STAFF_NEW_REQUEST,
-            f"staff{i}@example.org",
-            now=now,
-            not_before=datetime.now(UTC),
-        )  # due for the worker's real clock
-    session.commit()
+    due_staff_alerts(session, now, MESSAGES)
     smtp.delay = 0.1
 
     first = worker(app, smtp)
